@@ -1,0 +1,1 @@
+"""Retrieval, answering and citation checking: the library behind the CLI and the app."""

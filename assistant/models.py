@@ -1,0 +1,76 @@
+"""What the assistant hands back: passages, citations, per-sentence checks and the answer."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class Passage(BaseModel):
+    """A retrieved chunk, numbered as the model sees it (`[number]`)."""
+
+    number: int
+    chunk_id: str
+    article_id: str
+    title: str
+    date: date | None = None
+    source: str = ""
+    url: str | None = None
+    language: str = "und"
+    text: str  # the whole chunk
+    start: int  # chunk offsets in the article text
+    end: int
+    context: str = ""  # the sentences of the chunk that the model is shown
+    score: float = 0.0
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+class Citation(BaseModel):
+    """One `[n]` in the answer, resolved to its passage and the span of the article behind it."""
+
+    marker: int
+    chunk_id: str
+    article_id: str
+    title: str
+    date: date | None = None
+    source: str = ""
+    url: str | None = None
+    sentence: str  # the answer sentence that carries the marker
+    span_start: int  # character offsets in the article text of the supporting sentence(s)
+    span_end: int
+    span_text: str
+    supported: bool = True
+    added: bool = False  # attached by the citation check rather than written by the model
+
+
+class SentenceCheck(BaseModel):
+    """The citation check's verdict on one answer sentence."""
+
+    sentence: str
+    markers: list[int] = Field(default_factory=list)
+    supported: bool = True
+    reason: str | None = None  # why it is unsupported, e.g. "6,000 appears in no cited passage"
+    removed_markers: list[int] = Field(default_factory=list)
+    added_markers: list[int] = Field(default_factory=list)
+
+
+class Answer(BaseModel):
+    question: str
+    query: str  # the standalone search query the question was rewritten into
+    answer: str
+    citations: list[Citation] = Field(default_factory=list)
+    passages: list[Passage] = Field(default_factory=list)
+    checks: list[SentenceCheck] = Field(default_factory=list)
+    declined: bool = False  # the articles do not hold the answer
+    is_chitchat: bool = False  # greeting or thanks: no search was made
+    backend: str = ""
+    timings: dict[str, float] = Field(default_factory=dict)  # seconds: rewrite, retrieval, ...
+    tokens: dict[str, int] = Field(default_factory=dict)  # prompt, completion

@@ -1,0 +1,47 @@
+"""The two records that ingest produces: an `Article` and its `Chunk`s."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+class Article(BaseModel):
+    """One cleaned news article.
+
+    `id` derives from the cleaned content (title + text), so the same article ingested twice has
+    the same id. `origin` names where it came from (a file path, `file.jsonl:17`, a URL, or the
+    export's own id) and is what lets a changed version replace the old one.
+    """
+
+    id: str
+    title: str
+    text: str
+    date: date | None = None
+    source: str = ""  # publisher or site name; the file name when nothing better is known
+    url: str | None = None
+    language: str = "und"  # ISO 639-1, "und" when undetected
+    authors: list[str] = Field(default_factory=list)
+    origin: str = ""
+
+
+class Chunk(BaseModel):
+    """A token-bounded, sentence-aligned piece of an article.
+
+    Invariant: `text == article.text[start:end]`, so a citation can highlight the exact span.
+    The article's metadata is copied in so that a search hit is self-contained.
+    """
+
+    id: str  # f"{article_id}:{index}"
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    token_count: int
+    title: str
+    date: date | None = None
+    source: str = ""
+    url: str | None = None
+    language: str = "und"

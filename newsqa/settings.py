@@ -1,0 +1,91 @@
+"""The one settings object. Built once at the edge (CLI, app, tests) and passed in from there.
+
+Every field can be set by a `NEWSQA_<FIELD>` environment variable or a `.env` file; CLI flags
+override both by passing keyword arguments to `Settings(...)`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EmbeddingBackend = Literal["e5", "sentence-transformers", "openai"]
+LLMBackend = Literal["local", "openai", "extractive"]
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "newsqa"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSQA_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    # Where everything lives: the Chroma database, the article store, the lexical index,
+    # the assembled model file, the tiktoken cache and the feedback file.
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    collection: str = "news"
+
+    # Embeddings
+    embedding_backend: EmbeddingBackend = "e5"
+    # A model name or local folder for sentence-transformers; the served model's name for openai.
+    embedding_model: str = "multilingual-e5-small"
+    embedding_url: str | None = None
+    embedding_api_key: str | None = None
+    embedding_batch_size: int = 16
+
+    # Vector store: embedded (persistent client in data_dir) unless a Chroma server URL is set.
+    chroma_url: str | None = None
+
+    # Chunking, counted in tiktoken tokens.
+    tokenizer: str = "cl100k_base"
+    chunk_tokens: int = 220
+    chunk_overlap_tokens: int = 40
+
+    # Ingest limits
+    max_file_mb: float = 25.0
+    fetch_timeout_s: float = 15.0
+    near_duplicate_threshold: float = 0.9
+
+    # Retrieval
+    retrieval_k: int = 5
+    candidate_k: int = 30
+
+    # Answering
+    llm_backend: LLMBackend = "local"
+    llm_model_path: Path | None = None  # default: the assembled Qwen GGUF in data_dir/models
+    llm_context_tokens: int = 4096
+    llm_threads: int | None = None
+    max_answer_tokens: int = 200
+    temperature: float = 0.0
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_api_key: str | None = None
+
+    # App
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str | None = None  # "user:password" or a path to a file of such lines
+    max_upload_mb: float = 25.0
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def tiktoken_cache_dir(self) -> Path:
+        return self.data_dir / "tiktoken"
+
+    @property
+    def feedback_file(self) -> Path:
+        return self.data_dir / "feedback.jsonl"

@@ -1,0 +1,1 @@
+"""Where chunks live: embeddings, the Chroma collection, the article store and the lexical index."""
