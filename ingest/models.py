@@ -45,3 +45,10 @@ class Chunk(BaseModel):
     source: str = ""
     url: str | None = None
     language: str = "und"
+
+
+class Failure(BaseModel):
+    """An item that could not be ingested, and why. Reported and skipped; the rest still lands."""
+
+    item: str  # the file, `export.jsonl:17`, feed entry or URL
+    reason: str

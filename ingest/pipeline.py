@@ -6,14 +6,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.models import Failure
 from newsqa.settings import Settings
 from vectorstore.store import NewsStore
-
-
-@dataclass(frozen=True)
-class Failure:
-    item: str  # the file, line (`export.jsonl:17`), feed entry or URL
-    reason: str
 
 
 @dataclass
