@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+import datetime
 
 from pydantic import BaseModel, Field
 
@@ -18,7 +18,8 @@ class Article(BaseModel):
     id: str
     title: str
     text: str
-    date: date | None = None
+    # `datetime.date`, not `date`: the field name would shadow the type in the annotation.
+    date: datetime.date | None = None
     source: str = ""  # publisher or site name; the file name when nothing better is known
     url: str | None = None
     language: str = "und"  # ISO 639-1, "und" when undetected
@@ -41,7 +42,7 @@ class Chunk(BaseModel):
     end: int
     token_count: int
     title: str
-    date: date | None = None
+    date: datetime.date | None = None
     source: str = ""
     url: str | None = None
     language: str = "und"
