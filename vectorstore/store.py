@@ -1,20 +1,39 @@
-"""CONTRACT STUB (owned by the storage helper; replace the bodies, keep the signatures).
+"""`NewsStore`: the one object the rest of the code talks to about stored news.
 
-`NewsStore` is the one object the rest of the code talks to about stored news: the Chroma
-collection (dense vectors), the article store (full cleaned article texts, origins, chunk texts)
-and the BM25 lexical index, kept in step.
+It keeps three things in step: the Chroma collection (dense vectors, computed here and passed in,
+never by Chroma), the article store (SQLite: full articles, origins, chunk texts; the source of
+truth) and the BM25 lexical index (rebuilt lazily whenever the article store's generation moved
+on since it was built).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
+import chromadb
+from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 
 from ingest.models import Article, Chunk
 from newsqa.settings import Settings
+from vectorstore.docstore import ArticleMeta, DocStore
+from vectorstore.embeddings import embedding_model_id, make_embeddings
+from vectorstore.lexical import LexicalIndex
+
+MODEL_KEY = "embedding_model"
+# Chroma caps the records of one call; far above the embedding batches written here.
+_CHROMA_BATCH = 2000
+
+
+class EmbeddingModelMismatch(RuntimeError):
+    """The collection's vectors come from another embedding model than this run's."""
 
 
 @dataclass(frozen=True)
@@ -23,6 +42,35 @@ class SearchFilter:
     languages: tuple[str, ...] | None = None
     date_from: date | None = None
     date_to: date | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.sources or self.languages or self.date_from or self.date_to)
+
+    def accepts(self, meta: ArticleMeta) -> bool:
+        """The predicate `where()` gives Chroma, for the lexical side."""
+        if self.sources and meta.source not in self.sources:
+            return False
+        if self.languages and meta.language not in self.languages:
+            return False
+        if self.date_from and (meta.date is None or meta.date < self.date_from):
+            return False
+        return not (self.date_to and (meta.date is None or meta.date > self.date_to))
+
+    def where(self) -> dict[str, Any] | None:
+        """This filter as a Chroma `where` clause (None when it filters nothing)."""
+        clauses: list[dict[str, Any]] = []
+        if self.sources:
+            clauses.append({"source": {"$in": list(self.sources)}})
+        if self.languages:
+            clauses.append({"language": {"$in": list(self.languages)}})
+        if self.date_from:
+            clauses.append({"date_int": {"$gte": date_int(self.date_from)}})
+        if self.date_to:
+            clauses.append({"date_int": {"$lte": date_int(self.date_to)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 @dataclass(frozen=True)
@@ -42,28 +90,264 @@ class CorpusStats:
     embedding_model: str = ""
 
 
+def date_int(day: date) -> int:
+    """yyyymmdd as an int: Chroma compares numbers, not date strings."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
+    meta: dict[str, str | int] = {
+        "article_id": chunk.article_id,
+        "index": chunk.index,
+        "start": chunk.start,
+        "end": chunk.end,
+        "token_count": chunk.token_count,
+        "title": chunk.title,
+        "date": chunk.date.isoformat() if chunk.date else "",
+        "source": chunk.source,
+        "url": chunk.url or "",
+        "language": chunk.language,
+    }
+    if chunk.date:
+        # Left out for undated articles, so that a date range never matches them.
+        meta["date_int"] = date_int(chunk.date)
+    return meta
+
+
+def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(
+        id=chunk_id,
+        article_id=meta["article_id"],
+        index=meta["index"],
+        text=text,
+        start=meta["start"],
+        end=meta["end"],
+        token_count=meta.get("token_count", 0),
+        title=meta.get("title", ""),
+        date=date.fromisoformat(meta["date"]) if meta.get("date") else None,
+        source=meta.get("source", ""),
+        url=meta.get("url") or None,
+        language=meta.get("language", "und"),
+    )
+
+
+def _chroma_client(settings: Settings) -> Any:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise ValueError(f"chroma_url {settings.chroma_url!r} has no host")
+        return chromadb.HttpClient(
+            host=url.hostname,
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
 class NewsStore:
     def __init__(self, settings: Settings, embeddings: Embeddings | None = None) -> None:
-        raise NotImplementedError
+        self.settings = settings
+        self._embeddings = embeddings
+        self.model_id: str = getattr(embeddings, "model_id", "") or embedding_model_id(settings)
+        self._lock = threading.RLock()
 
-    # Read side (retrieval, app, eval)
-    def search_dense(self, query: str, k: int, flt: SearchFilter | None = None) -> list[Hit]:
-        raise NotImplementedError
+        name = settings.collection
+        self.docstore = DocStore(settings.data_dir / "articles" / f"{name}.sqlite3")
+        if self.docstore.get_meta("store_id") is None:
+            self.docstore.set_meta("store_id", uuid.uuid4().hex)
+        self.lexical = LexicalIndex(settings.data_dir / "lexical" / name)
+        self._meta_cache: tuple[int, dict[str, ArticleMeta]] | None = None
 
-    def search_lexical(self, query: str, k: int, flt: SearchFilter | None = None) -> list[Hit]:
-        raise NotImplementedError
+        self._client = _chroma_client(settings)
+        self.collection = self._client.get_or_create_collection(
+            name,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={MODEL_KEY: self.model_id},
+            embedding_function=None,
+        )
+        built_with = (self.collection.metadata or {}).get(MODEL_KEY)
+        if built_with != self.model_id:
+            raise EmbeddingModelMismatch(
+                f"collection {name!r} was built with {built_with}; this run uses "
+                f"{self.model_id}; use another --collection or re-ingest"
+            )
 
-    def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
-        raise NotImplementedError
+    # -- embeddings ---------------------------------------------------------------------------
 
-    def get_article(self, article_id: str) -> Article | None:
-        raise NotImplementedError
+    @property
+    def embeddings(self) -> Embeddings:
+        """Loaded on first use: listing or deleting articles needs no model."""
+        with self._lock:
+            if self._embeddings is None:
+                self._embeddings = make_embeddings(self.settings)
+                loaded = getattr(self._embeddings, "model_id", self.model_id)
+                if loaded != self.model_id:
+                    raise EmbeddingModelMismatch(
+                        f"collection {self.settings.collection!r} was built with "
+                        f"{self.model_id}; this run uses {loaded}; "
+                        "use another --collection or re-ingest"
+                    )
+            return self._embeddings
 
-    def list_articles(self, flt: SearchFilter | None = None) -> list[Article]:
-        raise NotImplementedError
+    # -- write side (the ingest pipeline) -----------------------------------------------------
 
-    def stats(self) -> CorpusStats:
-        raise NotImplementedError
+    def write_vectors(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        """Upsert chunks with their vectors. Deterministic ids make a repeated write a no-op."""
+        for start in range(0, len(chunks), _CHROMA_BATCH):
+            part = chunks[start : start + _CHROMA_BATCH]
+            self.collection.upsert(
+                ids=[c.id for c in part],
+                embeddings=[list(v) for v in vectors[start : start + _CHROMA_BATCH]],
+                documents=[c.text for c in part],
+                metadatas=[chunk_metadata(c) for c in part],
+            )
+
+    def add_article(
+        self, article: Article, chunks: Sequence[Chunk], signature: bytes = b""
+    ) -> None:
+        """Store one article end to end (embedding included). The pipeline does the same in
+        overlapped stages; this is for single articles (uploads, tests)."""
+        self.docstore.put_pending(article, chunks, signature)
+        if chunks:
+            vectors = self.embeddings.embed_documents([c.text for c in chunks])
+            self.write_vectors(chunks, vectors)
+        self.docstore.mark_complete(article.id, article.origin or f"id:{article.id}")
+
+    def _delete_vectors(self, article_ids: Sequence[str]) -> None:
+        for start in range(0, len(article_ids), 100):
+            part = list(article_ids[start : start + 100])
+            self.collection.delete(where={"article_id": {"$in": part}})
+
+    def sweep(self) -> int:
+        """Remove what an interrupted run left half-written; returns how many articles went.
+
+        Every Chroma chunk's article has a row in the article store (the row is written
+        first), so incomplete rows find all leftovers; a count mismatch (say, a damaged
+        article store) falls back to comparing every id.
+        """
+        leftovers = self.docstore.incomplete_ids()
+        if leftovers:
+            self._delete_vectors(leftovers)
+            self.docstore.remove(leftovers)
+        _, chunks = self.docstore.counts()
+        if self.collection.count() != chunks:
+            known = set(self.docstore.get_chunk_ids_complete())
+            stored = self.collection.get(include=[])["ids"]
+            unknown = [i for i in stored if i not in known]
+            for start in range(0, len(unknown), _CHROMA_BATCH):
+                self.collection.delete(ids=unknown[start : start + _CHROMA_BATCH])
+        return len(leftovers)
 
     def delete_articles(self, article_ids: Sequence[str]) -> int:
-        raise NotImplementedError
+        """Remove articles from Chroma, the article store and (by its stamp) the lexical index."""
+        present = self.docstore.existing_ids(list(article_ids)) if article_ids else []
+        if not present:
+            return 0
+        # Invisible first: a crash midway leaves incomplete rows for the next sweep.
+        self.docstore.mark_incomplete(present)
+        self._delete_vectors(present)
+        self.docstore.remove(present)
+        return len(present)
+
+    # -- read side ----------------------------------------------------------------------------
+
+    def search_dense(self, query: str, k: int, flt: SearchFilter | None = None) -> list[Hit]:
+        total = self.collection.count()
+        if k <= 0 or total == 0:
+            return []
+        vector = self.embeddings.embed_query(query)
+        result = self.collection.query(
+            query_embeddings=[vector],
+            n_results=min(k, total),
+            where=flt.where() if flt else None,
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for chunk_id, text, meta, distance in zip(
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
+        ):
+            hits.append(Hit(chunk_from_record(chunk_id, text, meta), 1.0 - float(distance)))
+        return hits
+
+    def _current_lexical(self) -> LexicalIndex:
+        with self._lock:
+            stamp = self.stamp
+            if self.lexical.stamp != stamp:
+                self.lexical.rebuild(self.docstore.chunk_texts(), stamp)
+            return self.lexical
+
+    @property
+    def stamp(self) -> str:
+        """Names the article store's current content: changes whenever articles come or go."""
+        return f"{self.docstore.get_meta('store_id')}:{self.docstore.generation}"
+
+    def _article_meta(self) -> dict[str, ArticleMeta]:
+        generation = self.docstore.generation
+        if self._meta_cache is None or self._meta_cache[0] != generation:
+            self._meta_cache = (generation, self.docstore.article_meta())
+        return self._meta_cache[1]
+
+    def _allowed(self, flt: SearchFilter | None) -> Callable[[str], bool] | None:
+        if flt is None or flt.empty:
+            return None
+        metas = self._article_meta()
+
+        def allowed(chunk_id: str) -> bool:
+            meta = metas.get(chunk_id.rsplit(":", 1)[0])
+            return meta is not None and flt.accepts(meta)
+
+        return allowed
+
+    def search_lexical(self, query: str, k: int, flt: SearchFilter | None = None) -> list[Hit]:
+        index = self._current_lexical()
+        found = index.search(query, k, self._allowed(flt))
+        chunks = {c.id: c for c in self.docstore.get_chunks([chunk_id for chunk_id, _ in found])}
+        return [Hit(chunks[cid], score) for cid, score in found if cid in chunks]
+
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        return self.docstore.get_chunks(chunk_ids)
+
+    def get_article(self, article_id: str) -> Article | None:
+        return self.docstore.get_article(article_id)
+
+    def list_articles(self, flt: SearchFilter | None = None) -> list[Article]:
+        articles = self.docstore.articles()
+        if flt is None or flt.empty:
+            return articles
+        return [a for a in articles if flt.accepts(ArticleMeta(a.source, a.language, a.date))]
+
+    def stats(self) -> CorpusStats:
+        articles, chunks = self.docstore.counts()
+        date_min, date_max = self.docstore.date_range()
+        return CorpusStats(
+            articles=articles,
+            chunks=chunks,
+            sources=self.docstore.group_counts("source"),
+            languages=self.docstore.group_counts("language"),
+            date_min=date_min,
+            date_max=date_max,
+            embedding_model=self.model_id,
+        )
+
+    def chunk_count_in_chroma(self) -> int:
+        return self.collection.count()
+
+    def close(self) -> None:
+        self.docstore.close()
+
+
+def data_paths(settings: Settings) -> dict[str, Path]:
+    """Where a collection's parts live (for docs and `newsqa stats`)."""
+    name = settings.collection
+    return {
+        "chroma": settings.chroma_dir,
+        "articles": settings.data_dir / "articles" / f"{name}.sqlite3",
+        "lexical": settings.data_dir / "lexical" / name,
+    }
