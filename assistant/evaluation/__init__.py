@@ -1,0 +1,1 @@
+"""Evaluation: read question sets, ask the assistant, score the answers, write reports."""

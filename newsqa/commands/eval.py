@@ -1,0 +1,245 @@
+"""`newsqa eval QUESTIONS... [options]` and `newsqa eval compare RUN_A RUN_B`."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from newsqa.settings import Settings
+
+HELP = "score the assistant on a question set (or: eval compare RUN_A RUN_B)"
+CORPUS_MARKERS = "eval-corpora"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "questions",
+        nargs="+",
+        metavar="QUESTIONS",
+        help="question sets (JSONL, JSON or CSV); or `compare RUN_A RUN_B`",
+    )
+    parser.add_argument("--corpus", type=Path, help="ingest this corpus into its own collection")
+    parser.add_argument("--backend", choices=["local", "openai", "extractive"])
+    parser.add_argument("--k", type=int, help="passages retrieved per question (retrieval_k)")
+    parser.add_argument("--out", type=Path, help="run folder (default eval-runs/<set>-<time>)")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out")
+    parser.add_argument("--limit", type=int, help="ask only the first N cases of each set")
+    parser.add_argument("--workers", type=int, default=1, help="questions at once (not local)")
+    parser.add_argument("--judge", choices=["local", "openai"], help="LLM that checks citations")
+
+
+def corpus_collection(corpus: Path) -> tuple[str, str]:
+    """A collection name of the corpus' own, from its path and content: (name, content hash)."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in corpus.rglob("*") if p.is_file()) if corpus.is_dir() else [corpus]
+    for f in files:
+        digest.update(str(f.relative_to(corpus) if corpus.is_dir() else f.name).encode())
+        with f.open("rb") as fh:
+            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                digest.update(block)
+    content = digest.hexdigest()
+    resolved = corpus.resolve()
+    stem = resolved.name.split(".")[0] if resolved.is_file() else resolved.name
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", f"{resolved.parent.name}-{stem}").strip("-")[:40]
+    return f"eval-{slug or 'corpus'}-{content[:10]}", content
+
+
+def _ensure_corpus(corpus: Path, store: Any, settings: Settings, console: Console) -> bool:
+    from ingest.pipeline import ingest_sources
+
+    marker = settings.data_dir / CORPUS_MARKERS / f"{settings.collection}.json"
+    _, content = corpus_collection(corpus)
+    if marker.is_file() and store.stats().articles > 0:
+        seen = json.loads(marker.read_text(encoding="utf-8"))
+        if seen.get("content") == content:
+            console.print(f"corpus unchanged: reusing collection {settings.collection}")
+            return True
+    console.print(f"ingesting {corpus} into collection {settings.collection} …")
+    report = ingest_sources([corpus], store, settings)
+    console.print(
+        f"  {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.duplicates} duplicates, {len(report.failed)} failed ({report.seconds:.0f} s)"
+    )
+    for failure in report.failed[:20]:
+        console.print(f"  [yellow]{failure.item}: {failure.reason}[/yellow]")
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(
+        json.dumps({"corpus": str(corpus), "content": content, "failed": len(report.failed)}),
+        encoding="utf-8",
+    )
+    return True
+
+
+def _compare(runs: list[str], console: Console) -> int:
+    from assistant.evaluation.compare import compare_runs, comparison_markdown
+
+    if len(runs) != 2:
+        console.print("[red]newsqa eval compare: give two run folders: RUN_A RUN_B[/red]")
+        return 2
+    a, b = Path(runs[0]), Path(runs[1])
+    try:
+        result = compare_runs(a, b)
+    except FileNotFoundError as exc:
+        console.print(f"[red]newsqa eval compare: {exc}[/red]")
+        return 2
+    sys.stdout.write(comparison_markdown(result, a, b))
+    return 0
+
+
+def write_outputs(out: Path, records: list[dict], run: dict[str, Any]) -> dict[str, Any]:
+    from assistant.evaluation.export import write_ragas
+    from assistant.evaluation.report import html, markdown
+    from assistant.evaluation.summary import build_summary
+
+    summary = build_summary(records, run)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (out / "report.md").write_text(markdown(summary, records), encoding="utf-8")
+    (out / "report.html").write_text(html(summary, records), encoding="utf-8")
+    write_ragas(records, out / "ragas.jsonl")
+    return summary
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    console = Console(stderr=True)
+    if args.questions[0] == "compare":
+        return _compare(args.questions[1:], console)
+
+    from assistant.evaluation.formats import QuestionSetError, load_question_sets
+    from assistant.evaluation.runner import (
+        RunConfig,
+        RunFolderError,
+        doc_ids_by_article,
+        prepare_folder,
+        run_cases,
+    )
+
+    try:
+        cases = load_question_sets(args.questions, limit=args.limit)
+    except QuestionSetError as exc:
+        console.print(f"[red]newsqa eval: {exc}[/red]", highlight=False)
+        return 2
+    if args.corpus is not None and not args.corpus.exists():
+        console.print(f"[red]newsqa eval: corpus {args.corpus}: no such file or folder[/red]")
+        return 2
+
+    updates: dict[str, Any] = {}
+    if args.backend:
+        updates["llm_backend"] = args.backend
+    if args.k:
+        updates["retrieval_k"] = args.k
+    if args.corpus is not None and args.collection is None:
+        updates["collection"] = corpus_collection(args.corpus)[0]
+    settings = settings.model_copy(update=updates)
+    backend = settings.llm_backend
+    workers = max(1, args.workers)
+    if backend == "local" and workers > 1:
+        console.print("the local model answers one question at a time: --workers ignored")
+        workers = 1
+
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    out = args.out or Path("eval-runs") / f"{Path(args.questions[0]).stem}-{backend}-{stamp}"
+    config = RunConfig(
+        questions=tuple(str(q) for q in args.questions),
+        backend=backend,
+        k=settings.retrieval_k,
+        corpus=str(args.corpus) if args.corpus else None,
+        collection=settings.collection,
+        limit=args.limit,
+        judge=args.judge,
+    )
+    try:
+        done = prepare_folder(out, config, args.resume)
+    except RunFolderError as exc:
+        console.print(f"[red]newsqa eval: {exc}[/red]")
+        return 2
+
+    from assistant.chat import NewsAssistant
+    from vectorstore.store import NewsStore
+
+    store = NewsStore(settings)
+    if args.corpus is not None:
+        _ensure_corpus(args.corpus, store, settings, console)
+    doc_of = doc_ids_by_article((a.id, a.origin) for a in store.list_articles())
+    assistant = NewsAssistant(settings, store=store)
+    judge = None
+    if args.judge:
+        from assistant.evaluation.judge import make_judge
+
+        judge = make_judge(settings, args.judge)
+
+    total = sum(len(c.turns) for c in cases)
+    tally = {"right": 0, "scored": 0}
+    for r in done:
+        if r["scores"].get("correct") is not None:
+            tally["scored"] += 1
+            tally["right"] += int(r["scores"]["correct"])
+
+    def accuracy() -> str:
+        return f"correct {tally['right'] / tally['scored']:.2f}" if tally["scored"] else ""
+
+    columns = (
+        TextColumn("[bold]eval[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+    )
+    interrupted = False
+    records: list[dict] = list(done)
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task(accuracy(), total=total, completed=len(done))
+
+        def on_case(case_records: list[dict]) -> None:
+            for r in case_records:
+                if r["scores"].get("correct") is not None:
+                    tally["scored"] += 1
+                    tally["right"] += int(r["scores"]["correct"])
+            progress.update(task, advance=len(case_records), description=accuracy())
+
+        try:
+            records = run_cases(
+                cases,
+                assistant,
+                out,
+                k=settings.retrieval_k,
+                backend=backend,
+                doc_of=doc_of,
+                judge=judge,
+                workers=workers,
+                done=done,
+                on_case=on_case,
+            )
+        except KeyboardInterrupt:
+            interrupted = True
+            from assistant.evaluation.runner import read_results
+
+            records = read_results(out)
+
+    run_info = config.as_dict() | {
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "complete": not interrupted,
+        "workers": workers,
+        "embedding_model": settings.embedding_model,
+    }
+    summary = write_outputs(out, records, run_info)
+    scores = summary["scores"]
+    line = ", ".join(
+        f"{name} {scores[name]['mean']:.3f}"
+        for name in ("correct", "hit", "ndcg", "citation_recall")
+        if name in scores
+    )
+    console.print(f"{summary['questions']} questions: {line}")
+    console.print(f"report: {out / 'report.md'} and {out / 'report.html'}")
+    if interrupted:
+        console.print(f"interrupted: {len(records)} results kept; continue with --resume")
+        return 130
+    return 0
