@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -14,13 +14,16 @@ class Turn(BaseModel):
 
 
 class Passage(BaseModel):
-    """A retrieved chunk, numbered as the model sees it (`[number]`)."""
+    """A retrieved chunk, numbered as the model sees it (`[number]`).
+
+    Dates are annotated `datetime.date`: a field named `date` would shadow the type.
+    """
 
     number: int
     chunk_id: str
     article_id: str
     title: str
-    date: date | None = None
+    date: datetime.date | None = None
     source: str = ""
     url: str | None = None
     language: str = "und"
@@ -40,7 +43,7 @@ class Citation(BaseModel):
     chunk_id: str
     article_id: str
     title: str
-    date: date | None = None
+    date: datetime.date | None = None
     source: str = ""
     url: str | None = None
     sentence: str  # the answer sentence that carries the marker
