@@ -1,0 +1,418 @@
+"""The Gradio app: layout and event handlers. All the work is done by the library it calls."""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from collections.abc import Iterator
+from importlib import resources
+
+# Set before Gradio is imported: it reads this at import time.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+
+from assistant.chat import (  # noqa: E402
+    CitationResolved,
+    Done,
+    NewsAssistant,
+    PassagesFound,
+    QueryRewritten,
+    Token,
+)
+from ingest.pipeline import IngestReport, Progress, ingest_sources  # noqa: E402
+from newsqa.settings import Settings  # noqa: E402
+from vectorstore.store import NewsStore  # noqa: E402
+from webapp import panels, render  # noqa: E402
+from webapp.auth import parse_auth  # noqa: E402
+from webapp.backend_status import BACKEND_LABELS, backend_status  # noqa: E402
+from webapp.feedback import append_feedback  # noqa: E402
+from webapp.gate import TurnLine  # noqa: E402
+from webapp.session import Conversation, build_filter, parse_day  # noqa: E402
+from webapp.uploads import ALLOWED_EXTENSIONS, check_files, check_urls  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+# A system font stack: nothing is fetched from a font service.
+SANS = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue",
+        "Arial", "sans-serif"]  # fmt: skip
+MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+# How often a waiting user's place in the line for the local model is refreshed.
+LINE_POLL_S = 0.5
+
+
+def _static(name: str) -> str:
+    return resources.files("webapp").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def example_questions() -> list[str]:
+    text = _static("examples.txt")
+    return [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
+
+
+def theme() -> gr.themes.Base:
+    return gr.themes.Soft(primary_hue="teal", neutral_hue="slate", font=SANS, font_mono=MONO)
+
+
+class NewsApp:
+    """Holds what all sessions share (settings, store, assistant, the local model's line).
+
+    Conversations are not here: each session's lives in its own gr.State.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: NewsStore | None = None,
+        assistant: NewsAssistant | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store or NewsStore(settings)
+        self.assistant = assistant or NewsAssistant(settings, store=self.store)
+        self.line = TurnLine()
+
+    # ---- chat -----------------------------------------------------------------------------
+
+    def take_question(self, text: str, conv: Conversation):
+        question = (text or "").strip()
+        if not question:
+            return gr.skip(), gr.skip(), gr.skip()
+        conv.ask(question, render.user_html(question))
+        conv.show(render.streaming_html("Searching the articles…", ""))
+        return "", conv.messages, conv
+
+    def take_example(self, conv: Conversation, picked: gr.SelectData):
+        value = picked.value
+        question = value.get("text", "") if isinstance(value, dict) else str(value)
+        _, messages, conv = self.take_question(question, conv)
+        return messages, conv
+
+    def prepare_retry(self, conv: Conversation):
+        question = conv.undo_last()
+        if question:
+            conv.ask(question, render.user_html(question))
+            conv.show(render.streaming_html("Searching the articles…", ""))
+        return conv.messages, conv
+
+    def respond(
+        self,
+        conv: Conversation,
+        backend: str,
+        sources: list[str] | None,
+        languages: list[str] | None,
+        date_from: str,
+        date_to: str,
+        as_of: str,
+    ) -> Iterator[tuple[list[dict], Conversation]]:
+        question = conv.pending
+        if not question:
+            yield conv.messages, conv
+            return
+        try:
+            flt = build_filter(sources, languages, date_from, date_to)
+            day = parse_day("As of", as_of)
+        except ValueError as exc:
+            conv.fail(render.error_html(f"Check the filters: {exc}"))
+            yield conv.messages, conv
+            return
+        ticket = self.line.join() if backend == "local" else None
+        try:
+            while ticket is not None and (ahead := self.line.wait(ticket, LINE_POLL_S)) > 0:
+                who = "person" if ahead == 1 else "people"
+                status = f"The local model is busy: {ahead} {who} ahead of you in line…"
+                conv.show(render.streaming_html(status, ""))
+                yield conv.messages, conv
+            yield from self._stream_answer(conv, question, backend, flt, day)
+        except Exception as exc:  # shown to the user; the app keeps serving
+            log.exception("answering %r failed", question)
+            conv.fail(render.error_html(f"Could not answer: {exc}"))
+            yield conv.messages, conv
+        finally:
+            if ticket is not None:
+                self.line.leave(ticket)
+
+    def _stream_answer(self, conv, question, backend, flt, day):
+        status, text, answer = "Searching the articles…", "", None
+        events = self.assistant.stream(
+            question, list(conv.turns), filters=flt, as_of=day, backend=backend
+        )
+        for event in events:
+            if isinstance(event, QueryRewritten):
+                status = f"Searching for: {event.query}"
+            elif isinstance(event, PassagesFound):
+                count = len(event.passages)
+                status = f"Found {count} passage{'s' if count != 1 else ''}; writing the answer…"
+            elif isinstance(event, Token):
+                text += event.text
+            elif isinstance(event, CitationResolved):
+                continue
+            elif isinstance(event, Done):
+                answer = event.answer
+                break
+            conv.show(render.streaming_html(status, text))
+            yield conv.messages, conv
+        if answer is None:
+            raise RuntimeError("the assistant stopped without an answer")
+        conv.finish(answer, render.answer_html(answer, self.store.get_article))
+        yield conv.messages, conv
+
+    def stopped(self, conv: Conversation):
+        if conv.pending is not None:
+            last = conv.messages[-1]["content"] if conv.messages else ""
+            note = '<p class="nq-notice">Stopped.</p>'
+            conv.fail(last.removesuffix("</div>") + note + "</div>" if last else note)
+        return conv.messages, conv, gr.update(visible=True), gr.update(visible=False)
+
+    def new_conversation(self):
+        conv = Conversation()
+        return conv.messages, conv
+
+    def rate(self, conv: Conversation, liked: gr.LikeData) -> None:
+        index = liked.index[0] if isinstance(liked.index, (list, tuple)) else liked.index
+        answer = conv.answers.get(int(index))
+        if answer is None:
+            gr.Warning("Only finished answers can be rated.")
+            return
+        if liked.liked is True or liked.liked == "Like":
+            rating = "up"
+        elif liked.liked is False or liked.liked == "Dislike":
+            rating = "down"
+        else:  # a rating withdrawn by clicking it again
+            return
+        append_feedback(self.settings.feedback_file, answer, rating)
+        gr.Info("Thanks, your rating was saved.")
+
+    # ---- side panel -----------------------------------------------------------------------
+
+    def corpus_view(self):
+        stats = self.store.stats()
+        sources = sorted(stats.sources)
+        languages = sorted(stats.languages)
+        return (
+            panels.corpus_html(stats),
+            gr.update(choices=sources),
+            gr.update(choices=languages),
+        )
+
+    def backend_view(self, backend: str) -> str:
+        return panels.status_html(backend_status(self.settings, backend))
+
+    # ---- adding articles ------------------------------------------------------------------
+
+    def add_articles(self, files: list[str] | None, urls: str):
+        files_ok = check_files(list(files or []), self.settings.max_upload_mb)
+        urls_ok = check_urls(urls)
+        sources = files_ok.sources + urls_ok.sources
+        rejected = files_ok.rejected + urls_ok.rejected
+        nothing = (gr.skip(), gr.skip(), gr.skip())
+        if not sources:
+            yield panels.report_html(None, rejected), *nothing
+            return
+        updates: queue.Queue[Progress] = queue.Queue()
+        outcome: dict[str, IngestReport | BaseException] = {}
+
+        def work() -> None:
+            try:
+                outcome["report"] = ingest_sources(sources, self.store, self.settings, updates.put)
+            except BaseException as exc:  # reported in the page below
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=work, name="ingest", daemon=True)
+        worker.start()
+        latest: Progress | None = None
+        yield panels.progress_html(None, f"Reading {len(sources)} item(s)…"), *nothing
+        while worker.is_alive() or not updates.empty():
+            try:
+                latest = updates.get(timeout=0.3)
+            except queue.Empty:
+                continue
+            yield panels.progress_html(latest, ""), *nothing
+        worker.join()
+        if "error" in outcome:
+            log.error("ingest failed", exc_info=outcome["error"])
+            error = outcome["error"]
+            yield (
+                f'<div class="nq-report nq-bad"><p>Adding failed: {render.esc(error)}</p></div>',
+                *nothing,
+            )
+            return
+        report = outcome["report"]
+        assert isinstance(report, IngestReport)
+        yield panels.report_html(report, rejected), *self.corpus_view()
+
+    # ---- layout ---------------------------------------------------------------------------
+
+    def blocks(self) -> gr.Blocks:
+        backends = [(label, key) for key, label in BACKEND_LABELS.items()]
+        with gr.Blocks(title="newsqa", analytics_enabled=False, fill_height=True) as demo:
+            conv = gr.State(Conversation())
+            with gr.Sidebar(label="Articles", open=True, elem_id="nq-side", width=300):
+                gr.HTML('<h2 class="nq-side-title">Stored articles</h2>')
+                corpus = gr.HTML(elem_id="nq-corpus")
+                with gr.Accordion("Filters", open=False, elem_id="nq-filters"):
+                    sources = gr.Dropdown(label="Sources", multiselect=True, choices=[])
+                    languages = gr.Dropdown(label="Languages", multiselect=True, choices=[])
+                    with gr.Row():
+                        date_from = gr.Textbox(label="From", placeholder="YYYY-MM-DD")
+                        date_to = gr.Textbox(label="To", placeholder="YYYY-MM-DD")
+                as_of = gr.Textbox(
+                    label="As of",
+                    placeholder="YYYY-MM-DD",
+                    info="Answer as if asked on this day: later articles are left out.",
+                    elem_id="nq-as-of",
+                )
+                backend = gr.Radio(
+                    backends,
+                    value=self.settings.llm_backend,
+                    label="Answer with",
+                    elem_id="nq-backend",
+                )
+                backend_info = gr.HTML(elem_id="nq-backend-status")
+            gr.HTML(
+                '<header class="nq-header"><h1>newsqa</h1>'
+                "<p>Ask about the stored news. Every claim cites the passage it rests on.</p>"
+                "</header>"
+            )
+            with gr.Tabs(elem_id="nq-tabs"):
+                with gr.Tab("Chat", id="chat"):
+                    chatbot = gr.Chatbot(
+                        elem_id="nq-chat",
+                        show_label=False,
+                        height="62vh",
+                        min_height=320,
+                        latex_delimiters=[],
+                        placeholder="<p class='nq-empty'>Ask a question about the stored "
+                        "articles, or start with one of these:</p>",
+                        examples=[{"text": q} for q in example_questions()],
+                        buttons=["copy"],
+                        layout="bubble",
+                    )
+                    with gr.Row(elem_id="nq-compose", equal_height=True):
+                        question = gr.Textbox(
+                            show_label=False,
+                            placeholder="Ask about the news…",
+                            scale=8,
+                            lines=1,
+                            max_lines=4,
+                            elem_id="nq-question",
+                            autofocus=True,
+                        )
+                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="nq-send")
+                        stop = gr.Button("Stop", variant="stop", scale=1, visible=False,
+                                         elem_id="nq-stop")  # fmt: skip
+                    with gr.Row(elem_id="nq-actions"):
+                        retry = gr.Button("Retry", size="sm", elem_id="nq-retry")
+                        new = gr.Button("New conversation", size="sm", elem_id="nq-new")
+                with gr.Tab("Add articles", id="add", elem_id="nq-add-tab"):
+                    gr.Markdown(
+                        f"Upload files ({' '.join(ALLOWED_EXTENSIONS)}; at most "
+                        f"{self.settings.max_upload_mb:g} MB each) or paste web page and feed "
+                        "URLs, one per line."
+                    )
+                    files = gr.File(
+                        label="Files",
+                        file_count="multiple",
+                        file_types=list(ALLOWED_EXTENSIONS),
+                        elem_id="nq-files",
+                    )
+                    urls = gr.Textbox(
+                        label="URLs",
+                        lines=3,
+                        placeholder="https://example.org/news/story.html\n"
+                        "https://example.org/feed.rss",
+                        elem_id="nq-urls",
+                    )
+                    add = gr.Button("Add to the articles", variant="primary", elem_id="nq-add")
+                    report = gr.HTML(elem_id="nq-report")
+
+            busy = [send, stop]
+            answer_inputs = [conv, backend, sources, languages, date_from, date_to, as_of]
+
+            def working():
+                return gr.update(visible=False), gr.update(visible=True)
+
+            def idle():
+                return gr.update(visible=True), gr.update(visible=False)
+
+            answering = []
+            for trigger in (question.submit, send.click):
+                answering.append(
+                    trigger(self.take_question, [question, conv], [question, chatbot, conv])
+                    .then(working, None, busy)
+                    .then(self.respond, answer_inputs, [chatbot, conv])
+                )
+            answering.append(
+                chatbot.example_select(self.take_example, [conv], [chatbot, conv])
+                .then(working, None, busy)
+                .then(self.respond, answer_inputs, [chatbot, conv])
+            )
+            for trigger in (retry.click, chatbot.retry):
+                answering.append(
+                    trigger(self.prepare_retry, [conv], [chatbot, conv])
+                    .then(working, None, busy)
+                    .then(self.respond, answer_inputs, [chatbot, conv])
+                )
+            for event in answering:
+                event.then(idle, None, busy)
+            stop.click(self.stopped, [conv], [chatbot, conv, *busy], cancels=answering)
+            new.click(self.new_conversation, None, [chatbot, conv], cancels=answering)
+            chatbot.clear(self.new_conversation, None, [chatbot, conv])
+            chatbot.like(self.rate, [conv], None)
+
+            backend.change(self.backend_view, [backend], [backend_info])
+            add.click(
+                self.add_articles,
+                [files, urls],
+                [report, corpus, sources, languages],
+                concurrency_limit=1,
+                concurrency_id="ingest",
+            )
+            demo.load(self.corpus_view, None, [corpus, sources, languages])
+            demo.load(self.backend_view, [backend], [backend_info])
+        return demo
+
+
+def build_app(
+    settings: Settings,
+    store: NewsStore | None = None,
+    assistant: NewsAssistant | None = None,
+) -> gr.Blocks:
+    app = NewsApp(settings, store=store, assistant=assistant)
+    demo = app.blocks()
+    # Questions, retrieval and extractive answers run side by side; the local model takes one
+    # question at a time through NewsApp.line, which tells the others their place.
+    demo.queue(default_concurrency_limit=8, max_size=64)
+    return demo
+
+
+def launch(
+    settings: Settings,
+    *,
+    share: bool = False,
+    block: bool = True,
+    store: NewsStore | None = None,
+    assistant: NewsAssistant | None = None,
+) -> gr.Blocks:
+    """Start the app on settings.host:settings.port (login if settings.auth is set)."""
+    demo = build_app(settings, store=store, assistant=assistant)
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        share=share,
+        auth=parse_auth(settings.auth),
+        auth_message="Log in to newsqa.",
+        max_file_size=f"{settings.max_upload_mb:g}mb",
+        prevent_thread_lock=not block,
+        show_error=True,
+        quiet=not block,
+        footer_links=[],
+        theme=theme(),
+        css=_static("style.css"),
+        head=f"<script>{_static('cite.js')}</script>",
+        ssr_mode=False,
+        pwa=False,
+        mcp_server=False,
+    )
+    return demo

@@ -1,0 +1,68 @@
+"""HTML for the side panel (corpus figures, backend status) and the ingest summary."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ingest.models import Failure
+from ingest.pipeline import IngestReport, Progress
+from vectorstore.store import CorpusStats
+from webapp.backend_status import BackendStatus
+from webapp.render import esc
+
+
+def corpus_html(stats: CorpusStats) -> str:
+    if stats.articles == 0:
+        return '<div class="nq-corpus"><p>No articles stored yet: add some below.</p></div>'
+    span = "undated"
+    if stats.date_min and stats.date_max:
+        span = f"{stats.date_min.isoformat()} – {stats.date_max.isoformat()}"
+    languages = ", ".join(f"{esc(k)} {v}" for k, v in sorted(stats.languages.items()))
+    return (
+        '<div class="nq-corpus"><dl>'
+        f"<dt>Articles</dt><dd>{stats.articles:,}</dd>"
+        f"<dt>Sources</dt><dd>{len(stats.sources):,}</dd>"
+        f"<dt>Dates</dt><dd>{esc(span)}</dd>"
+        f"<dt>Languages</dt><dd>{languages or '–'}</dd>"
+        "</dl></div>"
+    )
+
+
+def status_html(status: BackendStatus) -> str:
+    css = "nq-ok" if status.ready else "nq-bad"
+    word = "ready" if status.ready else "not available"
+    return f'<p class="nq-backend {css}"><b>{word}</b>: {esc(status.detail)}</p>'
+
+
+def progress_html(progress: Progress | None, started: str) -> str:
+    if progress is None:
+        return f'<p class="nq-progress">{esc(started)}</p>'
+    total = f" of {progress.articles_total}" if progress.articles_total else ""
+    return (
+        f'<p class="nq-progress">Ingesting: {progress.articles_done}{total} articles, '
+        f"{progress.chunks_done} passages, {progress.elapsed_s:.0f} s</p>"
+    )
+
+
+def _failures(failed: Sequence[Failure]) -> str:
+    if not failed:
+        return ""
+    items = "".join(
+        f'<li><span class="nq-item">{esc(f.item)}</span>: {esc(f.reason)}</li>' for f in failed
+    )
+    return f'<p>Not added:</p><ul class="nq-failed">{items}</ul>'
+
+
+def report_html(report: IngestReport | None, rejected: Sequence[Failure]) -> str:
+    failed = list(rejected) + (list(report.failed) if report else [])
+    if report is None:
+        return f'<div class="nq-report nq-bad">{_failures(failed) or "Nothing to add."}</div>'
+    css = "nq-ok" if not failed else "nq-bad"
+    counts = (
+        f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.duplicates} duplicates, {len(failed)} failed"
+    )
+    return (
+        f'<div class="nq-report {css}"><p><b>{esc(counts)}</b> '
+        f"({report.chunks_added} passages, {report.seconds:.1f} s)</p>{_failures(failed)}</div>"
+    )

@@ -1,0 +1,219 @@
+"""HTML for the chat: answers with clickable [n] markers, their sources panel, and notices.
+
+Everything that came from an article, a URL or a model is escaped here, in one place. The HTML
+goes into Gradio's Chatbot, which reads messages as Markdown: an HTML block stays raw only up to
+the first blank line, so nothing rendered here ever contains one.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date
+from urllib.parse import urlparse
+
+from assistant.models import Answer, Citation, Passage
+from ingest.models import Article
+
+ArticleLookup = Callable[[str], Article | None]
+
+MARKER = re.compile(r"\[(\d+)\]")
+# How much article text to show around a highlighted span.
+CONTEXT_CHARS = 260
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _flat(text: str) -> str:
+    """Escaped text with line breaks as <br>, so the HTML block never holds a blank line."""
+    return re.sub(r"\s*\n\s*", "<br>", esc(text).strip())
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is an absolute http(s) link, else None (no javascript:, data:, ...)."""
+    if not url:
+        return None
+    parsed = urlparse(url.strip())
+    if parsed.scheme.lower() in ("http", "https") and parsed.netloc:
+        return url.strip()
+    return None
+
+
+def new_answer_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+def _source_anchor(answer_id: str, marker: int) -> str:
+    return f"nq-{answer_id}-{marker}"
+
+
+def answer_body_html(answer: Answer, answer_id: str) -> str:
+    """The answer text: markers become links to their source, unsupported sentences are marked."""
+    text = answer.answer
+    cited = {c.marker for c in answer.citations}
+    flagged = [
+        (c.sentence, c.reason or "not supported by the cited passages")
+        for c in answer.checks
+        if not c.supported and c.sentence.strip()
+    ]
+    pieces: list[str] = []
+    cursor = 0
+    for sentence, reason in flagged:
+        at = text.find(sentence, cursor)
+        if at < 0:
+            continue
+        pieces.append(_with_markers(text[cursor:at], cited, answer_id))
+        pieces.append(
+            f'<span class="nq-unsupported" title="{esc(reason)}">'
+            f"{_with_markers(sentence, cited, answer_id)}</span>"
+        )
+        cursor = at + len(sentence)
+    pieces.append(_with_markers(text[cursor:], cited, answer_id))
+    return "".join(pieces)
+
+
+def _with_markers(text: str, cited: set[int], answer_id: str) -> str:
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if n not in cited:
+            return match.group(0)
+        return (
+            f'<a class="nq-cite" href="#{_source_anchor(answer_id, n)}" '
+            f'title="Show source {n}">[{n}]</a>'
+        )
+
+    return MARKER.sub(link, _flat(text)) if text else ""
+
+
+def _meta_line(title: str, day: date | None, source: str, url: str | None) -> str:
+    parts = [f'<span class="nq-title">{esc(title or "Untitled article")}</span>']
+    details = [esc(day.isoformat()) if day else "undated"]
+    if source:
+        details.append(esc(source))
+    link = safe_url(url)
+    if link:
+        host = urlparse(link).netloc
+        details.append(
+            f'<a href="{esc(link)}" target="_blank" rel="noopener noreferrer">{esc(host)}</a>'
+        )
+    parts.append(f'<span class="nq-meta">{" · ".join(details)}</span>')
+    return "".join(parts)
+
+
+def highlighted_excerpt(text: str, start: int, end: int, context: int = CONTEXT_CHARS) -> str:
+    """The span `text[start:end]` in <mark>, with some text either side, escaped."""
+    start = max(0, min(start, len(text)))
+    end = max(start, min(end, len(text)))
+    left = max(0, start - context)
+    right = min(len(text), end + context)
+    # Start and end the excerpt on word boundaries so it does not open mid-word.
+    if left > 0:
+        space = text.find(" ", left, start)
+        left = space + 1 if space >= 0 else left
+    if right < len(text):
+        space = text.rfind(" ", end, right)
+        right = space if space >= 0 else right
+    before = ("… " if left > 0 else "") + text[left:start]
+    after = text[end:right] + (" …" if right < len(text) else "")
+    return f"{_flat(before)} <mark>{_flat(text[start:end])}</mark> {_flat(after)}".strip()
+
+
+def citation_excerpt(citation: Citation, passages: Sequence[Passage], lookup: ArticleLookup) -> str:
+    """The supporting span in its article (or, if the article is gone, in its passage)."""
+    article = lookup(citation.article_id)
+    if article is not None and citation.span_end > citation.span_start:
+        return highlighted_excerpt(article.text, citation.span_start, citation.span_end)
+    for passage in passages:
+        if passage.chunk_id == citation.chunk_id:
+            at = passage.text.find(citation.span_text) if citation.span_text else -1
+            if at >= 0:
+                return highlighted_excerpt(passage.text, at, at + len(citation.span_text))
+            return _flat(passage.text)
+    return f"<mark>{_flat(citation.span_text)}</mark>"
+
+
+def sources_html(answer: Answer, answer_id: str, lookup: ArticleLookup) -> str:
+    """The collapsible list of cited sources, one entry per marker, span highlighted."""
+    by_marker: dict[int, Citation] = {}
+    for citation in answer.citations:
+        by_marker.setdefault(citation.marker, citation)
+    if not by_marker:
+        return ""
+    items = []
+    for marker in sorted(by_marker):
+        citation = by_marker[marker]
+        items.append(
+            f'<li class="nq-source" id="{_source_anchor(answer_id, marker)}">'
+            f'<span class="nq-num">[{marker}]</span>'
+            f"{_meta_line(citation.title, citation.date, citation.source, citation.url)}"
+            f'<blockquote class="nq-passage">'
+            f"{citation_excerpt(citation, answer.passages, lookup)}</blockquote></li>"
+        )
+    count = len(items)
+    label = f"{count} source" + ("" if count == 1 else "s")
+    return (
+        f'<details class="nq-sources"><summary>{label}</summary>'
+        f'<ol class="nq-source-list">{"".join(items)}</ol></details>'
+    )
+
+
+def closest_passages_html(passages: Sequence[Passage], limit: int = 3) -> str:
+    if not passages:
+        return ""
+    items = []
+    for passage in list(passages)[:limit]:
+        items.append(
+            f'<li class="nq-source">'
+            f"{_meta_line(passage.title, passage.date, passage.source, passage.url)}"
+            f'<blockquote class="nq-passage">{_flat(passage.context or passage.text)}'
+            f"</blockquote></li>"
+        )
+    return (
+        f'<details class="nq-sources" open><summary>Closest passages</summary>'
+        f'<ol class="nq-source-list">{"".join(items)}</ol></details>'
+    )
+
+
+def answer_html(answer: Answer, lookup: ArticleLookup, answer_id: str | None = None) -> str:
+    """The whole assistant message for a finished answer."""
+    answer_id = answer_id or new_answer_id()
+    if answer.is_chitchat:
+        return f'<div class="nq-answer">{_flat(answer.answer)}</div>'
+    if answer.declined:
+        said = _flat(answer.answer) if answer.answer.strip() else ""
+        return (
+            f'<div class="nq-answer nq-declined">'
+            f'<p class="nq-notice">The stored articles do not answer this question.</p>'
+            f"{f'<p>{said}</p>' if said else ''}"
+            f"{closest_passages_html(answer.passages)}</div>"
+        )
+    unsupported = sum(1 for c in answer.checks if not c.supported)
+    warning = (
+        f'<p class="nq-warning">{unsupported} sentence'
+        f"{' is' if unsupported == 1 else 's are'} not supported by the cited passages "
+        "(underlined).</p>"
+        if unsupported
+        else ""
+    )
+    return (
+        f'<div class="nq-answer"><p>{answer_body_html(answer, answer_id)}</p>{warning}'
+        f"{sources_html(answer, answer_id, lookup)}</div>"
+    )
+
+
+def streaming_html(status: str, text: str) -> str:
+    """The message while an answer is being written: a status line and the tokens so far."""
+    body = f"<p>{_flat(text)}</p>" if text else ""
+    return f'<div class="nq-answer nq-streaming"><p class="nq-status">{esc(status)}</p>{body}</div>'
+
+
+def error_html(message: str) -> str:
+    return f'<div class="nq-answer nq-error"><p>{_flat(message)}</p></div>'
+
+
+def user_html(question: str) -> str:
+    return f'<div class="nq-question">{_flat(question)}</div>'
