@@ -1,0 +1,33 @@
+"""Language of an article, as an ISO 639-1 code ("und" when too short or unsure)."""
+
+from __future__ import annotations
+
+import functools
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+# Restricting the classifier to languages news here plausibly comes in avoids the classic
+# misfires of an unrestricted langid on short text (German guessed as Luxembourgish, etc.).
+LANGUAGES = (
+    "en", "de", "fr", "es", "it", "nl", "pt", "pl", "cs", "sv", "da", "no", "fi",
+    "ru", "uk", "tr", "ar", "zh", "ja", "ko",
+)  # fmt: skip
+MIN_LETTERS = 20
+MIN_CONFIDENCE = 0.5
+# The classifier is linear in the text length; a few thousand characters decide any article.
+SAMPLE_CHARS = 4000
+
+
+@functools.cache
+def _identifier() -> LanguageIdentifier:
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
+
+
+def detect_language(text: str) -> str:
+    sample = text[:SAMPLE_CHARS]
+    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
+        return "und"
+    language, confidence = _identifier().classify(sample)
+    return language if confidence >= MIN_CONFIDENCE else "und"

@@ -1,0 +1,137 @@
+"""A rule-based sentence splitter for German and English news text, returning character spans.
+
+Rules, in order: a paragraph break always ends a sentence; a single line break does too unless
+the next line starts in lower case (hard-wrapped text); inside a line, `.`, `!`, `?` or `…`
+(with any closing quotes or brackets) followed by white space ends a sentence unless the next
+word starts in lower case, or the full stop belongs to an abbreviation ("Dr.", "z. B.", "U.S."),
+an initial ("John F. Kennedy") or an ordinal ("13. August", "am 3. Oktober"). "11.000" and "3.5"
+never split, because no white space follows the dot.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ABBREVIATIONS = frozenset((
+    # German
+    "dr", "prof", "hr", "fr", "frl", "nr", "str", "bzw", "ca", "vgl", "usw", "etc", "evtl",
+    "ggf", "inkl", "zzgl", "bspw", "sog", "mio", "mrd", "tsd", "abs", "art", "bd", "jh", "jhd",
+    "min", "max", "mind", "sek", "std", "tel", "ev", "rd", "gem", "lt", "u.a", "z.b", "d.h",
+    "u.u", "o.ä", "s.o", "i.d.r", "z.t", "v.a", "a.d",
+    # English
+    "mr", "mrs", "ms", "mx", "sr", "jr", "st", "mt", "ft", "gen", "col", "maj", "capt", "cmdr",
+    "sgt", "rep", "sen", "gov", "pres", "supt", "rev", "hon", "no", "nos", "vol", "vs", "approx",
+    "est", "dept", "univ", "assn", "ave", "blvd", "fig", "figs", "e.g", "i.e", "a.m", "p.m",
+    "ph.d",
+    # Month abbreviations, both languages
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "okt", "nov", "dec",
+    "dez",
+))  # fmt: skip
+_MONTHS = frozenset((
+    "januar", "jänner", "februar", "märz", "april", "mai", "juni", "juli", "august",
+    "september", "oktober", "november", "dezember", "january", "february", "march", "may",
+    "june", "july", "october", "december", "jan", "feb", "mär", "mar", "apr", "jun", "jul",
+    "aug", "sep", "sept", "okt", "oct", "nov", "dez", "dec",
+))  # fmt: skip
+# Company suffixes end sentences often ("... said Apple Inc. The ...") and precede names as
+# often ("Selzer & Co. Sept. 12"): like "U.S.", the next word decides.
+_AMBIGUOUS = frozenset(("co", "inc", "corp", "ltd", "llc", "bros"))
+# Words before an ordinal number in German ("am 13.", "der 3.", "seit dem 1.").
+_ORDINAL_LEADS = frozenset((
+    "am", "vom", "zum", "bis", "seit", "ab", "dem", "den", "der", "die", "das", "des", "im",
+    "beim", "zur", "ihr", "ihrem", "sein", "seinem",
+))  # fmt: skip
+# After a dotted abbreviation such as "U.S." a sentence may still end; these words say it did.
+_SENTENCE_STARTERS = frozenset((
+    "the", "a", "an", "it", "its", "he", "she", "they", "we", "i", "this", "that", "these",
+    "those", "there", "but", "and", "so", "yet", "in", "on", "at", "for", "after", "before",
+    "when", "while", "if", "as", "der", "die", "das", "er", "sie", "es", "wir", "ich", "ein",
+    "eine", "aber", "und", "doch", "im", "am", "nach", "vor", "als", "wenn",
+))  # fmt: skip
+
+_PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
+_LINE = re.compile(r"\n")
+_TERMINAL = re.compile(r"[.!?…]+[\"'”“’»«)\]]*(?=\s|$)")
+_WORD_BEFORE = re.compile(r"([\w.]+)\.$")
+_NEXT_WORD = re.compile(r"\s*[\"'„“”‘»«(\[]*([\w.]+)")
+_DOTTED = re.compile(r"^(?:\w\.)+\w$")
+
+
+def _ends_sentence(segment: str, match: re.Match[str]) -> bool:
+    rest = segment[match.end() :]
+    following = rest.lstrip()
+    if not following:
+        return True
+    first = following[0]
+    if first.islower():
+        return False
+    if "." not in match.group() or any(c in match.group() for c in "!?…"):
+        return True
+    before = _WORD_BEFORE.search(segment, 0, match.start() + 1)
+    if before is None:
+        return True
+    word = before.group(1).lower()
+    next_match = _NEXT_WORD.match(rest)
+    next_word = next_match.group(1).lower() if next_match else ""
+    if word in _ABBREVIATIONS:
+        return False
+    if len(word) == 1 and word.isalpha():
+        return False  # an initial, or part of "z. B."
+    if _DOTTED.match(word) or word in _AMBIGUOUS:
+        return next_word in _SENTENCE_STARTERS  # "U.S. The" ends; "U.S. Army" does not
+    if word.isdigit() and len(word) <= 2:
+        if next_word.rstrip(".") in _MONTHS:
+            return False
+        lead = segment[: before.start()].rstrip().rsplit(maxsplit=1)
+        if lead and lead[-1].lower() in _ORDINAL_LEADS:
+            return False
+    return True
+
+
+def _split_segment(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    segment = text[start:end]
+    cut = 0
+    for match in _TERMINAL.finditer(segment):
+        if _ends_sentence(segment, match):
+            _add(spans, start + cut, start + match.end(), text)
+            cut = match.end()
+    _add(spans, start + cut, end, text)
+
+
+def _add(spans: list[tuple[int, int]], start: int, end: int, text: str) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        spans.append((start, end))
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A paragraph's line groups: a line break separates sentences unless the next line starts
+    in lower case (a hard-wrapped sentence)."""
+    groups: list[tuple[int, int]] = []
+    group_start = start
+    for match in _LINE.finditer(text, start, end):
+        following = text[match.end() : end].lstrip()
+        if following and not following[0].islower():
+            groups.append((group_start, match.start()))
+            group_start = match.end()
+    groups.append((group_start, end))
+    return groups
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans `(start, end)` of `text`, in order, trimmed of surrounding white space.
+
+    Every non-space character of `text` lies in exactly one span.
+    """
+    spans: list[tuple[int, int]] = []
+    paragraph_start = 0
+    bounds = [(m.start(), m.end()) for m in _PARAGRAPHS.finditer(text)]
+    bounds.append((len(text), len(text)))
+    for para_end, next_start in bounds:
+        for line_start, line_end in _lines(text, paragraph_start, para_end):
+            _split_segment(text, line_start, line_end, spans)
+        paragraph_start = next_start
+    return spans
