@@ -1,0 +1,211 @@
+"""The citation check: every `[n]` resolved to its passage and span, every sentence judged.
+
+After generation the answer is split into sentences. For each one:
+- markers that point at no passage are removed (`removed_markers`);
+- a sentence without a marker gets the passage that supports it, when one does (`added_markers`);
+- a sentence whose numbers or names appear in none of its cited passages is flagged unsupported;
+- each marker becomes a `Citation` with the article span (character offsets) that best supports
+  the sentence, for highlighting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.matching import (
+    content_terms,
+    fold,
+    format_number,
+    name_in,
+    names_in,
+    numbers_in,
+    strip_markers,
+    term_in,
+)
+from assistant.models import Citation, Passage, SentenceCheck
+from ingest.chunking import split_sentences
+
+MARKER_RE = re.compile(r"\s?\[(\d+(?:\s*,\s*\d+)*)\]")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”»)]*\s+(?=[\"'„“«(]?[A-ZÄÖÜ0-9\[])")
+# Phrases with which an answer says the passages do not hold the answer (English and German).
+_DECLINE_RE = re.compile(
+    r"\b(?:(?:do|does|did)\s*(?:not|n't)\s+(?:say|contain|mention|state|include|provide|"
+    r"answer|specify|give)|not\s+(?:mentioned|stated|specified|provided|contained)\s+in|"
+    r"(?:no|not\s+enough)\s+information|cannot\s+(?:be\s+)?answer|can't\s+answer|"
+    r"unable\s+to\s+answer|enthalten\s+(?:dazu\s+)?keine|nicht\s+(?:enthalten|erwähnt)|"
+    r"keine\s+(?:Angaben|Informationen|Antwort))",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class CheckedAnswer:
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    checks: list[SentenceCheck] = field(default_factory=list)
+    declined: bool = False
+
+
+def split_answer(text: str) -> list[str]:
+    """Answer sentences, each keeping the markers written right after its full stop."""
+    parts = [p for p in _SENTENCE_END.split(text.strip()) if p.strip()]
+    sentences: list[str] = []
+    for part in parts:
+        # "… more. [1] Next …" — a sentence that starts with markers hands them back.
+        leading = re.match(r"^((?:\[\d+(?:\s*,\s*\d+)*\]\s*)+)(.*)$", part, re.S)
+        if leading and sentences:
+            sentences[-1] = sentences[-1].rstrip() + " " + leading.group(1).strip()
+            part = leading.group(2)
+        if part.strip():
+            sentences.append(part.strip())
+    return sentences
+
+
+def markers_in(sentence: str) -> list[int]:
+    found: list[int] = []
+    for match in MARKER_RE.finditer(sentence):
+        for number in match.group(1).split(","):
+            if int(number) not in found:
+                found.append(int(number))
+    return found
+
+
+def is_decline(text: str) -> bool:
+    return bool(_DECLINE_RE.search(text))
+
+
+def _support_text(passage: Passage) -> str:
+    return fold(f"{passage.title}\n{passage.text}")
+
+
+def unsupported_reason(sentence: str, cited: Sequence[Passage]) -> str | None:
+    """Why the cited passages do not back the sentence's numbers or names; None when they do."""
+    if not cited:
+        return "cites no passage"
+    passage_numbers: set[float] = set()
+    for passage in cited:
+        passage_numbers |= numbers_in(f"{passage.title}\n{passage.text}")
+        if passage.date:
+            passage_numbers |= {float(passage.date.year), float(passage.date.day)}
+    missing = sorted(numbers_in(sentence) - passage_numbers)
+    if missing:
+        shown = ", ".join(format_number(v) for v in missing)
+        return f"{shown} appears in no cited passage"
+    folded = " ".join(_support_text(p) for p in cited)
+    for name in names_in(strip_markers(sentence)):
+        if not name_in(name, folded):
+            return f"{name!r} appears in no cited passage"
+    return None
+
+
+def support_score(sentence: str, text: str) -> float:
+    """How well `text` backs `sentence`: shared numbers count most, then names, then words."""
+    folded = fold(text)
+    numbers = numbers_in(sentence)
+    shared_numbers = len(numbers & numbers_in(text)) if numbers else 0
+    names = names_in(strip_markers(sentence))
+    shared_names = sum(1 for name in names if name_in(name, folded))
+    terms = content_terms(sentence)
+    shared_terms = sum(1 for term in terms if term_in(term, folded))
+    return 3.0 * shared_numbers + 2.0 * shared_names + shared_terms
+
+
+def _backs(sentence: str, passage: Passage) -> bool:
+    """Whether a passage backs an unmarked sentence well enough to cite it unasked."""
+    if unsupported_reason(sentence, [passage]) is not None:
+        return False
+    numbers = numbers_in(sentence)
+    names = names_in(strip_markers(sentence))
+    terms = content_terms(sentence)
+    folded = _support_text(passage)
+    shared_terms = sum(1 for t in terms if term_in(t, folded))
+    # Something specific must be shared: a number, a name, or most of the content words.
+    return bool(numbers or names) or (bool(terms) and shared_terms >= max(2, len(terms) * 0.6))
+
+
+def support_span(sentence: str, passage: Passage) -> tuple[int, int, str]:
+    """The passage sentence(s) that best support `sentence`, in article offsets, and their text."""
+    spans = split_sentences(passage.text) or [(0, len(passage.text))]
+    scored = [(support_score(sentence, passage.text[s:e]), s, e) for s, e in spans]
+    best = max(scored, key=lambda item: item[0])
+    _, start, end = best
+    if best[0] == 0:
+        start, end = spans[0]
+    return passage.start + start, passage.start + end, passage.text[start:end]
+
+
+def citation_for(sentence: str, passage: Passage, marker: int, added: bool = False) -> Citation:
+    start, end, text = support_span(sentence, passage)
+    return Citation(
+        marker=marker,
+        chunk_id=passage.chunk_id,
+        article_id=passage.article_id,
+        title=passage.title,
+        date=passage.date,
+        source=passage.source,
+        url=passage.url,
+        sentence=strip_markers(sentence).strip(),
+        span_start=start,
+        span_end=end,
+        span_text=text,
+        added=added,
+    )
+
+
+def _with_markers(sentence: str, markers: Sequence[int]) -> str:
+    """The sentence with its markers replaced by `markers`, placed before the final stop."""
+    bare = MARKER_RE.sub("", sentence).rstrip()
+    if not markers:
+        return bare
+    tags = "".join(f"[{m}]" for m in markers)
+    match = re.search(r"([.!?…]+[\"'”»)]*)$", bare)
+    if match:
+        return f"{bare[: match.start()]} {tags}{match.group(1)}"
+    return f"{bare} {tags}"
+
+
+def check_answer(text: str, passages: Sequence[Passage]) -> CheckedAnswer:
+    """Check and repair the markers of a generated answer against the passages it was shown."""
+    by_number = {p.number: p for p in passages}
+    declined = is_decline(text)
+    out_sentences: list[str] = []
+    citations: list[Citation] = []
+    checks: list[SentenceCheck] = []
+    for sentence in split_answer(text):
+        written = markers_in(sentence)
+        kept = [m for m in written if m in by_number]
+        removed = [m for m in written if m not in by_number]
+        added: list[int] = []
+        says_no = is_decline(sentence)
+        if not kept and not says_no:
+            candidates = [p for p in passages if _backs(sentence, p)]
+            if candidates:
+                best = max(candidates, key=lambda p: support_score(sentence, p.text))
+                added = [best.number]
+        markers = kept + added
+        reason = None if says_no else unsupported_reason(sentence, [by_number[m] for m in markers])
+        supported = reason is None
+        checks.append(
+            SentenceCheck(
+                sentence=strip_markers(sentence).strip(),
+                markers=markers,
+                supported=supported,
+                reason=reason,
+                removed_markers=removed,
+                added_markers=added,
+            )
+        )
+        for marker in markers:
+            citation = citation_for(sentence, by_number[marker], marker, added=marker in added)
+            citation.supported = supported
+            citations.append(citation)
+        out_sentences.append(_with_markers(sentence, markers) if (removed or added) else sentence)
+    changed = any(c.removed_markers or c.added_markers for c in checks)
+    return CheckedAnswer(
+        text=" ".join(out_sentences) if changed else text.strip(),
+        citations=citations,
+        checks=checks,
+        declined=declined,
+    )

@@ -1,0 +1,168 @@
+"""The citation check on hand-made answers: number formats, bad markers, added markers, flags."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.citations import check_answer, is_decline, split_answer
+from assistant.matching import numbers_in
+from assistant.models import Passage
+
+GERMAN = (
+    "Unter Berufung auf ukrainische Geheimdienste berichtet das Fachportal Defense Express, "
+    "dass sich bereits 11.000 nordkoreanische Soldaten in der Ukraine befinden – weitere 6000 "
+    "werden erwartet. Der Schwerpunkt liege auf Drohnenkriegführung."
+)
+SISTER = (
+    "Ein Hindernis ist wohl die mächtige Schwester des Nordkoreaners. Noch im vergangenen Monat "
+    "warnte Kim Yo Jong die USA davor, die Denuklearisierungsbemühungen voranzutreiben."
+)
+
+
+def passage(number: int, text: str, start: int = 100, title: str = "Nordkorea") -> Passage:
+    return Passage(
+        number=number,
+        chunk_id=f"a{number}:0",
+        article_id=f"a{number}",
+        title=title,
+        date=date(2025, 8, 13),
+        source="fr.de",
+        text=text,
+        start=start,
+        end=start + len(text),
+    )
+
+
+PASSAGES = [passage(1, GERMAN), passage(2, SISTER, start=5000, title="Kim Yo Jong")]
+
+
+@pytest.mark.parametrize(
+    "text", ["6000", "6,000", "6.000", "6 000", "six thousand", "sechstausend", "Six Thousand"]
+)
+def test_every_spelling_of_a_number_has_the_same_value(text: str) -> None:
+    assert 6000.0 in numbers_in(text)
+
+
+def test_decimals_stay_decimals() -> None:
+    assert numbers_in("growth of 2.5 percent") == {2.5}
+    assert numbers_in("Wachstum von 2,5 Prozent") == {2.5}
+
+
+def test_markers_are_not_numbers() -> None:
+    assert numbers_in("6,000 more [1][2]") == {6000.0}
+
+
+@pytest.mark.parametrize("answer", ["6,000 more are expected [1].", "Another 6.000 [1].",
+                                    "Six thousand more are expected [1]."])  # fmt: skip
+def test_a_number_in_any_format_is_supported_by_the_passage(answer: str) -> None:
+    checked = check_answer(answer, PASSAGES)
+    assert checked.checks[0].supported, checked.checks[0].reason
+    assert [c.marker for c in checked.citations] == [1]
+
+
+def test_a_number_missing_from_the_cited_passage_is_flagged_with_the_reason() -> None:
+    checked = check_answer("About 8,000 soldiers are expected [1].", PASSAGES)
+    check = checked.checks[0]
+    assert not check.supported
+    assert check.reason == "8,000 appears in no cited passage"
+    assert checked.citations[0].supported is False
+
+
+def test_a_number_from_another_passage_than_the_cited_one_is_flagged() -> None:
+    checked = check_answer("6,000 soldiers are expected [2].", PASSAGES)
+    assert not checked.checks[0].supported
+
+
+def test_a_name_that_no_cited_passage_holds_is_flagged() -> None:
+    checked = check_answer("The soldiers were sent by Lukashenko [1].", PASSAGES)
+    assert not checked.checks[0].supported
+    assert "Lukashenko" in checked.checks[0].reason
+
+
+def test_names_match_across_spellings() -> None:
+    text = "Laut Kreml habe Putin Informationen mit Kim Jong-un ausgetauscht; Pjöngjang schwieg."
+    checked = check_answer(
+        "According to the Kremlin, Putin told Kim Jong-un; Pyongyang said nothing [1].",
+        [passage(1, text)],
+    )
+    assert checked.checks[0].supported, checked.checks[0].reason
+
+
+def test_a_marker_pointing_at_no_passage_is_removed_and_recorded() -> None:
+    checked = check_answer("6,000 more soldiers are expected [1][7].", PASSAGES)
+    assert checked.text == "6,000 more soldiers are expected [1]."
+    assert checked.checks[0].removed_markers == [7]
+    assert [c.marker for c in checked.citations] == [1]
+
+
+def test_an_unmarked_sentence_gets_the_passage_that_supports_it() -> None:
+    checked = check_answer("Kim Yo Jong is the sister of the North Korean leader.", PASSAGES)
+    check = checked.checks[0]
+    assert check.added_markers == [2]
+    assert check.supported
+    assert checked.citations[0].added is True
+    assert checked.text == "Kim Yo Jong is the sister of the North Korean leader [2]."
+
+
+def test_an_unmarked_sentence_nothing_supports_stays_unmarked_and_unsupported() -> None:
+    checked = check_answer("Pyongyang has 3 million inhabitants.", PASSAGES)
+    assert checked.checks[0].markers == []
+    assert not checked.checks[0].supported
+    assert checked.citations == []
+
+
+def test_a_citation_spans_the_supporting_sentence_in_article_offsets() -> None:
+    checked = check_answer("6,000 more soldiers are expected [1].", PASSAGES)
+    citation = checked.citations[0]
+    first_sentence_end = GERMAN.index("erwartet.") + len("erwartet.")
+    assert (citation.span_start, citation.span_end) == (100, 100 + first_sentence_end)
+    assert citation.span_text == GERMAN[:first_sentence_end]
+    assert citation.title == "Nordkorea" and citation.date == date(2025, 8, 13)
+    assert citation.sentence == "6,000 more soldiers are expected."
+
+
+def test_the_span_is_the_sentence_that_holds_the_cited_fact() -> None:
+    checked = check_answer("Kim Yo Jong is Kim Jong-un's sister [2].", PASSAGES)
+    span = checked.citations[0].span_text
+    assert span.startswith("Noch im vergangenen Monat warnte Kim Yo Jong")
+
+
+def test_every_sentence_is_checked_on_its_own() -> None:
+    answer = "11,000 soldiers are already there [1]. Another 6,000 are expected [1]."
+    checked = check_answer(answer, PASSAGES)
+    assert [c.sentence for c in checked.checks] == [
+        "11,000 soldiers are already there.",
+        "Another 6,000 are expected.",
+    ]
+    assert all(c.supported for c in checked.checks)
+    assert len(checked.citations) == 2
+
+
+def test_markers_after_the_full_stop_stay_with_their_sentence() -> None:
+    assert split_answer("6,000 more. [1] Kim is his sister. [2]") == [
+        "6,000 more. [1]",
+        "Kim is his sister. [2]",
+    ]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The articles do not say.",
+        "The passages do not contain the population of Pyongyang.",
+        "Die Artikel enthalten dazu keine Angaben.",
+        "There is no information about that in the articles.",
+    ],
+)
+def test_a_declining_answer_is_recognised_and_not_flagged(answer: str) -> None:
+    checked = check_answer(answer, PASSAGES)
+    assert checked.declined
+    assert is_decline(answer)
+    assert checked.checks[0].supported
+    assert checked.citations == []
+
+
+def test_a_real_answer_is_not_taken_for_a_decline() -> None:
+    assert not check_answer("6,000 more soldiers are expected [1].", PASSAGES).declined
