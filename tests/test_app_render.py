@@ -1,0 +1,149 @@
+"""How answers, sources and notices look in the chat: escaped, linked, highlighted."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from assistant.models import Answer, Citation, Passage, SentenceCheck
+from ingest.models import Article
+from webapp import render
+
+ARTICLE_TEXT = (
+    "Pjöngjang schickt weitere Soldaten. Nach Angaben aus Seoul sollen 6.000 weitere "
+    "Soldaten nach Russland kommen. Bereits 11.000 sind dort."
+)
+SPAN = "Nach Angaben aus Seoul sollen 6.000 weitere Soldaten nach Russland kommen."
+
+
+def _article(title: str = "Nordkorea schickt Soldaten", text: str = ARTICLE_TEXT) -> Article:
+    return Article(id="a1", title=title, text=text, source="tagesschau", url="https://t.de/x")
+
+
+def _answer(**overrides) -> Answer:
+    start = ARTICLE_TEXT.index(SPAN)
+    citation = Citation(
+        marker=1,
+        chunk_id="a1:0",
+        article_id="a1",
+        title="Nordkorea schickt Soldaten",
+        date=date(2025, 6, 17),
+        source="tagesschau",
+        url="https://t.de/x",
+        sentence="6,000 more soldiers are expected [1].",
+        span_start=start,
+        span_end=start + len(SPAN),
+        span_text=SPAN,
+    )
+    fields = dict(
+        question="How many soldiers are expected?",
+        query="How many soldiers are expected?",
+        answer="6,000 more soldiers are expected [1].",
+        citations=[citation],
+    )
+    fields.update(overrides)
+    return Answer(**fields)
+
+
+def lookup(article_id: str) -> Article | None:
+    return _article() if article_id == "a1" else None
+
+
+def test_markers_link_to_their_source_entry():
+    html = render.answer_html(_answer(), lookup, answer_id="abc")
+    assert '<a class="nq-cite" href="#nq-abc-1"' in html
+    assert 'id="nq-abc-1"' in html
+
+
+def test_marker_without_a_citation_stays_plain_text():
+    html = render.answer_html(_answer(answer="Odd claim [7]."), lookup, answer_id="abc")
+    assert "[7]" in html
+    assert "#nq-abc-7" not in html
+
+
+def test_sources_panel_shows_title_date_source_link_and_highlighted_span():
+    html = render.answer_html(_answer(), lookup, answer_id="abc")
+    assert "<details" in html and "1 source<" in html
+    assert "Nordkorea schickt Soldaten" in html
+    assert "2025-06-17" in html and "tagesschau" in html
+    assert '<a href="https://t.de/x" target="_blank" rel="noopener noreferrer">t.de</a>' in html
+    assert f"<mark>{SPAN}</mark>" in html
+    # Text around the span is shown too, so the reader sees the passage in context.
+    assert "Pjöngjang schickt weitere Soldaten." in html
+
+
+def test_highlight_falls_back_to_the_passage_when_the_article_is_gone():
+    passage = Passage(number=1, chunk_id="a1:0", article_id="a1", title="t", text=ARTICLE_TEXT,
+                      start=0, end=len(ARTICLE_TEXT))  # fmt: skip
+    html = render.answer_html(_answer(passages=[passage]), lambda _: None, answer_id="abc")
+    assert f"<mark>{SPAN}</mark>" in html
+
+
+def test_unsupported_sentence_is_marked_with_its_reason():
+    answer = _answer(
+        answer="6,000 more soldiers are expected [1]. They arrive by train.",
+        checks=[
+            SentenceCheck(sentence="6,000 more soldiers are expected [1].", markers=[1]),
+            SentenceCheck(
+                sentence="They arrive by train.", supported=False, reason="no passage says train"
+            ),
+        ],
+    )
+    html = render.answer_html(answer, lookup, answer_id="abc")
+    assert (
+        '<span class="nq-unsupported" title="no passage says train">They arrive by train.' in html
+    )
+    assert "1 sentence is not supported" in html
+
+
+def test_article_and_model_text_is_escaped():
+    evil_title = '<script>alert("t")</script>'
+    evil_text = "<img src=x onerror=alert(1)> Soldiers: 6.000 <b>more</b>."
+    answer = _answer(answer='<img src=x onerror=alert(2)> 6,000 [1]', citations=[
+        _answer().citations[0].model_copy(update={"title": evil_title, "span_start": 0,
+                                                  "span_end": 20, "url": "javascript:alert(3)"})
+    ])  # fmt: skip
+    html = render.answer_html(answer, lambda _: _article(evil_title, evil_text), answer_id="abc")
+    assert "<script" not in html and "<img" not in html and "<b>" not in html
+    assert "&lt;script&gt;" in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "javascript:" not in html
+
+
+def test_only_http_links_are_kept():
+    assert render.safe_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
+    assert render.safe_url("javascript:alert(1)") is None
+    assert render.safe_url("data:text/html,hi") is None
+    assert render.safe_url("//evil.example/x") is None
+
+
+def test_html_never_contains_a_blank_line():
+    # Markdown would end the raw HTML block at a blank line and render the rest as Markdown.
+    text = "First paragraph.\n\nSecond paragraph with 6.000.\n\n\nThird."
+    html = render.answer_html(_answer(), lambda _: _article(text=text), answer_id="abc")
+    assert "\n\n" not in html
+    assert "\n" not in render.answer_html(_answer(answer="Line one.\n\nLine two [1]."), lookup)
+
+
+def test_declined_answer_says_so_and_shows_closest_passages():
+    passage = Passage(number=1, chunk_id="a1:0", article_id="a1", title="Nordkorea", text="x",
+                      context="Pjöngjang hat 2,6 Millionen Einwohner?", start=0, end=1)  # fmt: skip
+    answer = _answer(answer="", citations=[], declined=True, passages=[passage])
+    html = render.answer_html(answer, lookup)
+    assert "do not answer this question" in html
+    assert "Closest passages" in html and "2,6 Millionen" in html
+
+
+def test_chitchat_is_just_the_reply():
+    answer = _answer(answer="Hello! Ask me about the news.", citations=[], is_chitchat=True)
+    html = render.answer_html(answer, lookup)
+    assert "Hello! Ask me about the news." in html and "<details" not in html
+
+
+def test_excerpt_is_trimmed_to_words_around_the_span():
+    text = "word " * 200 + "TARGET" + " word" * 200
+    start = text.index("TARGET")
+    html = render.highlighted_excerpt(text, start, start + 6, context=40)
+    assert html.startswith("… ") and html.endswith(" …")
+    assert "<mark>TARGET</mark>" in html
+    # No half words at the edges: every piece between spaces is a whole word.
+    pieces = html.removeprefix("… ").removesuffix(" …").split()
+    assert set(pieces) == {"word", "<mark>TARGET</mark>"}
