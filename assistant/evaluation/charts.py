@@ -22,7 +22,7 @@ class Bar:
 
 def bars(items: Sequence[Bar], title: str) -> str:
     """Horizontal bars on a 0..1 scale, with the confidence interval as a whisker."""
-    row, left, right = 24, 150, 70
+    row, left, right = 24, 210, 60
     span = WIDTH - left - right
     height = row * len(items) + 40
     parts = [
@@ -56,8 +56,14 @@ def bars(items: Sequence[Bar], title: str) -> str:
     return "".join(parts)
 
 
-def histogram(values: Sequence[float], title: str, unit: str = "", bins: int = 10) -> str:
-    """Counts of values in equal-width bins from the smallest to the largest value."""
+def histogram(
+    values: Sequence[float],
+    title: str,
+    unit: str = "",
+    bins: int = 10,
+    span: tuple[float, float] | None = None,
+) -> str:
+    """Counts of values in equal-width bins over `span` (default: smallest to largest value)."""
     height, left, bottom = 170, 40, 36
     plot_w, plot_h = WIDTH - left - 10, height - bottom - 24
     parts = [
@@ -68,11 +74,13 @@ def histogram(values: Sequence[float], title: str, unit: str = "", bins: int = 1
     if not values:
         parts.append('<text x="0" y="40" font-size="12">no values</text></svg>')
         return "".join(parts)
-    lo, hi = min(values), max(values)
-    width = (hi - lo) / bins or 1.0
+    lo, hi = span or (min(values), max(values))
+    if hi <= lo:  # all values equal: one bin's worth of room around them
+        lo, hi = lo * 0.9, lo * 1.1 + 1e-9
+    width = (hi - lo) / bins
     counts = [0] * bins
     for v in values:
-        counts[min(bins - 1, int((v - lo) / width))] += 1
+        counts[max(0, min(bins - 1, int((v - lo) / width)))] += 1
     top = max(counts)
     bar_w = plot_w / bins
     for i, count in enumerate(counts):
@@ -94,7 +102,7 @@ def histogram(values: Sequence[float], title: str, unit: str = "", bins: int = 1
         x = left + i * bar_w
         parts.append(
             f'<text x="{x:.1f}" y="{base + 14}" font-size="10" text-anchor="middle">'
-            f"{lo + i * width:.2g}{escape(unit)}</text>"
+            f"{lo + i * width:.3g}{escape(unit)}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -46,13 +46,13 @@ def worst(records: Sequence[dict[str, Any]], n: int = WORST) -> list[dict[str, A
     return sorted(wrong, key=lambda r: (r["scores"].get("f1") or 0.0, r["id"]))[:n]
 
 
-def _run_line(summary: dict[str, Any]) -> str:
+def _run_line(summary: dict[str, Any], code: str = "`") -> str:
     run = summary["run"]
-    parts = [f"backend `{run.get('backend')}`", f"k={run.get('k')}"]
+    parts = [f"backend {code}{run.get('backend')}{code}", f"k={run.get('k')}"]
     if run.get("limit"):
         parts.append(f"limit {run['limit']} per set")
     if run.get("judge"):
-        parts.append(f"judge `{run['judge']}`")
+        parts.append(f"judge {code}{run['judge']}{code}")
     return ", ".join(parts)
 
 
@@ -156,8 +156,13 @@ def html(summary: dict[str, Any], records: Sequence[dict[str, Any]]) -> str:
         for n, e in summary["scores"].items()
     ]
     speed_rows = [
-        (k, f"{e['median']:.3f}", f"{e.get('p95', e.get('mean', 0)):.3f}", str(e["n"]))
+        (f"{k[:-2]} (s)", f"{e['median']:.3f}", f"{e['p95']:.3f}", "", str(e["n"]))
         for k, e in summary["speed"].items()
+        if k.endswith("_s")
+    ] + [
+        (k.replace("_", " "), f"{e['median']:.0f}", "", f"{e['mean']:.0f}", str(e["n"]))
+        for k, e in summary["speed"].items()
+        if k.endswith("_tokens")
     ]
     charts = [
         bars(
@@ -172,10 +177,12 @@ def html(summary: dict[str, Any], records: Sequence[dict[str, Any]]) -> str:
         histogram(
             [r["scores"]["f1"] for r in records if r["scores"].get("f1") is not None],
             "Distribution of token F1",
+            span=(0.0, 1.0),
         ),
         histogram(
             [r["scores"]["ndcg"] for r in records if r["scores"].get("ndcg") is not None],
             "Distribution of nDCG@k",
+            span=(0.0, 1.0),
         ),
         histogram(
             [r["timings"]["total"] for r in records if "total" in (r.get("timings") or {})],
@@ -207,13 +214,13 @@ def html(summary: dict[str, Any], records: Sequence[dict[str, Any]]) -> str:
         f"<style>{CSS}</style></head><body><h1>Evaluation report</h1>"
         f"<p>Questions: {escape(', '.join(run.get('questions', [])))}<br>"
         f"Corpus: {escape(str(run.get('corpus') or '(existing collection)'))}, collection "
-        f"{escape(str(run.get('collection')))}<br>Run: {escape(_run_line(summary))}<br>"
+        f"{escape(str(run.get('collection')))}<br>Run: {escape(_run_line(summary, code=''))}<br>"
         f"{summary['questions']} questions in {summary['cases']} cases; "
         f"{summary['declined']} declined; {summary['errors']} errors.</p>"
         "<h2>Scores</h2>"
         + _table(("score", "mean", "95% interval", "n", "interval"), score_rows)
         + "<h2>Speed</h2>"
-        + _table(("measure", "median", "p95 (tokens: mean)", "n"), speed_rows)
+        + _table(("measure", "median", "p95", "mean", "n"), speed_rows)
         + '<h2>Charts</h2><div class="charts">'
         + "".join(charts)
         + f"</div><h2>Worst answers ({len(cases)})</h2>"

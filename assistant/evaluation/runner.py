@@ -93,7 +93,7 @@ def _filters(case: EvalCase) -> SearchFilter | None:
     )
 
 
-def _record(
+def turn_record(
     case: EvalCase,
     n: int,
     answer: Answer | None,
@@ -101,6 +101,7 @@ def _record(
     scores: dict[str, float | None],
     doc_of: Mapping[str, str],
 ) -> dict[str, Any]:
+    """The line results.jsonl keeps for turn `n` (1-based) of a case."""
     turn = case.turns[n - 1]
     record: dict[str, Any] = {
         "id": case.id if not case.is_followup else f"{case.id}#{n}",
@@ -177,11 +178,13 @@ def ask_case(
         except Exception as exc:  # one failing question must not end the run; it is recorded
             scores = dict.fromkeys(SCORE_NAMES)
             scores["correct"] = 0.0
-            records.append(_record(case, n, None, f"{type(exc).__name__}: {exc}", scores, doc_of))
+            records.append(
+                turn_record(case, n, None, f"{type(exc).__name__}: {exc}", scores, doc_of)
+            )
             history += [Turn(role="user", content=turn.question)]
             continue
         scores = score_turn(turn, answer, k, doc_of, judge)
-        records.append(_record(case, n, answer, None, scores, doc_of))
+        records.append(turn_record(case, n, answer, None, scores, doc_of))
         history += [
             Turn(role="user", content=turn.question),
             Turn(role="assistant", content=answer.answer),
