@@ -58,8 +58,8 @@ def _record(qid: str, gold: list[str], said: str, lang: str = "en", passage: str
         timings={"retrieval": 0.05, "first_token": 0.5, "total": 2.0},
         tokens={"prompt": 800, "completion": 20},
     )
-    scores = score_turn(case.turns[0], answer, k=5, doc_of={"a1": "d1"})
-    return turn_record(case, 1, answer, None, scores, {"a1": "d1"})
+    scores = score_turn(case.turns[0], answer, k=5, doc_of={"a1": ["d1"]})
+    return turn_record(case, 1, answer, None, scores, {"a1": ["d1"]})
 
 
 def _run(folder: Path, records: list[dict]) -> Path:

@@ -39,7 +39,7 @@ PASSAGES = [
     _passage(1, "h-other", "Pyongyang is the capital."),
     _passage(2, "h-report", "Nordkorea schickt weitere 6.000 Soldaten nach Russland."),
 ]
-DOC_OF = {"h-other": "doc-other", "h-report": "doc-report"}
+DOC_OF = {"h-other": ["doc-other"], "h-report": ["doc-report", "doc-report-copy"]}
 
 
 def test_a_right_answer_to_a_cross_lingual_question():

@@ -194,7 +194,8 @@ def html(summary: dict[str, Any], records: Sequence[dict[str, Any]]) -> str:
     for r in worst(records):
         passages = "".join(
             f'<div class="passage">[{escape(str(p["number"]))}] <b>{escape(p["title"])}</b> '
-            f"({escape(str(p['doc_id']))})\n{escape(p['text'][:EXCERPT])}"
+            f"({escape(', '.join(p.get('doc_ids') or [p['article_id']]))})\n"
+            f"{escape(p['text'][:EXCERPT])}"
             f"{'…' if len(p['text']) > EXCERPT else ''}</div>"
             for p in r.get("retrieved", [])[:3]
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +23,6 @@ from vectorstore.store import SearchFilter
 
 RESULTS = "results.jsonl"
 RUN_INFO = "run.json"
-EXPORT_ORIGIN = "export:"
 
 
 class Asker(Protocol):
@@ -66,21 +65,6 @@ class RunConfig:
         }
 
 
-def doc_ids_by_article(origins: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Map stored article ids to the ids a question set uses (`doc_ids`).
-
-    Articles loaded from a JSONL export keep the record's own id in their origin (`export:ID`);
-    other origins (a file path) are used as they are.
-    """
-    mapping = {}
-    for article_id, origin in origins:
-        if origin.startswith(EXPORT_ORIGIN):
-            mapping[article_id] = origin[len(EXPORT_ORIGIN) :]
-        elif origin:
-            mapping[article_id] = origin
-    return mapping
-
-
 def _filters(case: EvalCase) -> SearchFilter | None:
     f = case.filters
     if f is None:
@@ -99,7 +83,7 @@ def turn_record(
     answer: Answer | None,
     error: str | None,
     scores: dict[str, float | None],
-    doc_of: Mapping[str, str],
+    doc_of: Mapping[str, Sequence[str]],
 ) -> dict[str, Any]:
     """The line results.jsonl keeps for turn `n` (1-based) of a case."""
     turn = case.turns[n - 1]
@@ -140,7 +124,7 @@ def turn_record(
                 "number": p.number,
                 "chunk_id": p.chunk_id,
                 "article_id": p.article_id,
-                "doc_id": doc_of.get(p.article_id, p.article_id),
+                "doc_ids": list(doc_of.get(p.article_id, ())),
                 "title": p.title,
                 "score": p.score,
                 "text": p.text,
@@ -159,7 +143,7 @@ def ask_case(
     *,
     k: int,
     backend: str | None = None,
-    doc_of: Mapping[str, str] | None = None,
+    doc_of: Mapping[str, Sequence[str]] | None = None,
     judge: Judge | None = None,
 ) -> list[dict[str, Any]]:
     """Ask every turn of a case in one conversation and score each answer."""
@@ -257,7 +241,7 @@ def run_cases(
     *,
     k: int,
     backend: str | None = None,
-    doc_of: Mapping[str, str] | None = None,
+    doc_of: Mapping[str, Sequence[str]] | None = None,
     judge: Judge | None = None,
     workers: int = 1,
     done: Sequence[dict[str, Any]] = (),

@@ -7,7 +7,7 @@ taken only over the questions each score speaks about.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from assistant.evaluation.formats import EvalTurn
 from assistant.evaluation.metrics import (
@@ -37,12 +37,14 @@ SCORE_NAMES = (
 )
 
 
-def _covered(answer: Answer, turn: EvalTurn, doc_of: Mapping[str, str]) -> tuple[list, set]:
+def _covered(
+    answer: Answer, turn: EvalTurn, doc_of: Mapping[str, Sequence[str]]
+) -> tuple[list, set]:
     """What each retrieved passage covers of the gold: doc ids when the set has them, else the
     evidence texts (by index)."""
     if turn.doc_ids:
         gold = set(turn.doc_ids)
-        covered = [{p.article_id, doc_of.get(p.article_id, "")} & gold for p in answer.passages]
+        covered = [({p.article_id, *doc_of.get(p.article_id, ())}) & gold for p in answer.passages]
         return covered, gold
     gold = {str(i) for i in range(len(turn.evidence))}
     covered = [
@@ -80,7 +82,7 @@ def score_turn(
     turn: EvalTurn,
     answer: Answer,
     k: int,
-    doc_of: Mapping[str, str] | None = None,
+    doc_of: Mapping[str, Sequence[str]] | None = None,
     judge: Judge | None = None,
 ) -> dict[str, float | None]:
     scores: dict[str, float | None] = dict.fromkeys(SCORE_NAMES)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,32 +35,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--judge", choices=["local", "openai"], help="LLM that checks citations")
 
 
-def corpus_collection(corpus: Path) -> tuple[str, str]:
-    """A collection name of the corpus' own, from its path and content: (name, content hash)."""
-    digest = hashlib.sha256()
-    files = sorted(p for p in corpus.rglob("*") if p.is_file()) if corpus.is_dir() else [corpus]
-    for f in files:
-        digest.update(str(f.relative_to(corpus) if corpus.is_dir() else f.name).encode())
-        with f.open("rb") as fh:
-            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
-                digest.update(block)
-    content = digest.hexdigest()
-    resolved = corpus.resolve()
-    stem = resolved.name.split(".")[0] if resolved.is_file() else resolved.name
-    slug = re.sub(r"[^a-zA-Z0-9]+", "-", f"{resolved.parent.name}-{stem}").strip("-")[:40]
-    return f"eval-{slug or 'corpus'}-{content[:10]}", content
-
-
-def _ensure_corpus(corpus: Path, store: Any, settings: Settings, console: Console) -> bool:
+def _ensure_corpus(
+    corpus: Path, content: str, store: Any, settings: Settings, console: Console
+) -> None:
+    """Ingest the corpus unless this collection already holds exactly this content."""
     from ingest.pipeline import ingest_sources
 
     marker = settings.data_dir / CORPUS_MARKERS / f"{settings.collection}.json"
-    _, content = corpus_collection(corpus)
     if marker.is_file() and store.stats().articles > 0:
         seen = json.loads(marker.read_text(encoding="utf-8"))
         if seen.get("content") == content:
             console.print(f"corpus unchanged: reusing collection {settings.collection}")
-            return True
+            return
     console.print(f"ingesting {corpus} into collection {settings.collection} …")
     report = ingest_sources([corpus], store, settings)
     console.print(
@@ -76,7 +60,6 @@ def _ensure_corpus(corpus: Path, store: Any, settings: Settings, console: Consol
         json.dumps({"corpus": str(corpus), "content": content, "failed": len(report.failed)}),
         encoding="utf-8",
     )
-    return True
 
 
 def _compare(runs: list[str], console: Console) -> int:
@@ -113,14 +96,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.questions[0] == "compare":
         return _compare(args.questions[1:], console)
 
+    from assistant.evaluation import corpus as corpora
     from assistant.evaluation.formats import QuestionSetError, load_question_sets
-    from assistant.evaluation.runner import (
-        RunConfig,
-        RunFolderError,
-        doc_ids_by_article,
-        prepare_folder,
-        run_cases,
-    )
+    from assistant.evaluation.runner import RunConfig, RunFolderError, prepare_folder, run_cases
 
     try:
         cases = load_question_sets(args.questions, limit=args.limit)
@@ -136,8 +114,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         updates["llm_backend"] = args.backend
     if args.k:
         updates["retrieval_k"] = args.k
+    content = corpora.content_hash(args.corpus) if args.corpus is not None else ""
     if args.corpus is not None and args.collection is None:
-        updates["collection"] = corpus_collection(args.corpus)[0]
+        updates["collection"] = corpora.collection_name(args.corpus, content)
     settings = settings.model_copy(update=updates)
     backend = settings.llm_backend
     workers = max(1, args.workers)
@@ -166,9 +145,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from vectorstore.store import NewsStore
 
     store = NewsStore(settings)
+    ids_by_origin: dict[str, list[str]] = {}
     if args.corpus is not None:
-        _ensure_corpus(args.corpus, store, settings, console)
-    doc_of = doc_ids_by_article((a.id, a.origin) for a in store.list_articles())
+        _ensure_corpus(args.corpus, content, store, settings, console)
+        ids_by_origin = corpora.record_ids_by_origin(args.corpus)
+    doc_of = corpora.doc_ids_by_article(corpora.store_origins(store), ids_by_origin)
     assistant = NewsAssistant(settings, store=store)
     judge = None
     if args.judge:
