@@ -1,0 +1,177 @@
+"""Context selection: which sentences of each retrieved chunk the answering model is shown.
+
+A small model on two cores reads about 160 prompt tokens a second and picks the wrong one of two
+numbers when it is shown too much, so each passage is cut down to the sentences that bear on the
+question (plus their neighbours, which carry the subject a sentence leaves implicit), in article
+order. Sentences are scored by the question's terms they share, weighted by how rare each term is
+among the sentences shown (names, numbers and rare words count most), with a bonus for numbers
+when the question asks for one; with an embeddings model the sentences' similarity to the
+question joins in, which is what carries a question in another language than the article.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.models import Passage
+from ingest.chunking import split_sentences
+from vectorstore.lexical import analyse, analyse_query
+
+# Marks text left out between two kept sentences, so the model does not read them as adjacent.
+GAP = " … "
+
+_NUMBER_QUESTION = re.compile(
+    r"\b(how (many|much|long|old|far|often|large|big|high|tall)|what (percentage|percent|share|"
+    r"number|amount|year|date|age)|wie (viele?|viel|lange|alt|oft|hoch|gro(ß|ss)|weit)|"
+    r"in welchem jahr|wann|when|which year)\b",
+    re.IGNORECASE,
+)
+# A kept number is worth this share of the best-matching term's weight.
+_NUMBER_BONUS = 0.6
+# With embeddings, the similarity share (0..1 within the passages shown) joins the lexical share.
+_DENSE_WEIGHT = 1.0
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    passage: int  # index into the passages
+    start: int  # offsets in the chunk text
+    end: int
+    terms: frozenset[str]
+
+
+def _sentences(passages: list[Passage]) -> list[_Sentence]:
+    out: list[_Sentence] = []
+    for i, passage in enumerate(passages):
+        spans = split_sentences(passage.text) or [(0, len(passage.text))]
+        for start, end in spans:
+            terms = frozenset(analyse(passage.text[start:end], passage.language))
+            out.append(_Sentence(i, start, end, terms))
+    return out
+
+
+def _is_number(term: str) -> bool:
+    return term[:1].isdigit()
+
+
+def _scores(
+    sentences: list[_Sentence],
+    passages: list[Passage],
+    question: str,
+    embeddings: Embeddings | None,
+) -> list[float]:
+    """One score per sentence, comparable across all the passages given."""
+    if not sentences:
+        return []
+    query_terms = set(analyse_query(question))
+    df: dict[str, int] = {}
+    for sentence in sentences:
+        for term in sentence.terms & query_terms:
+            df[term] = df.get(term, 0) + 1
+    total = len(sentences)
+    idf = {term: math.log(1.0 + total / count) for term, count in df.items()}
+    wants_number = bool(_NUMBER_QUESTION.search(question))
+    bonus = _NUMBER_BONUS * max(idf.values(), default=1.0)
+
+    lexical: list[float] = []
+    for sentence in sentences:
+        score = sum(idf[t] for t in sentence.terms & query_terms)
+        if wants_number and any(_is_number(t) and t not in query_terms for t in sentence.terms):
+            score += bonus
+        lexical.append(score)
+    top = max(lexical)
+    scores = [s / top for s in lexical] if top > 0 else [0.0] * total
+
+    if embeddings is not None:
+        texts = [passages[s.passage].text[s.start : s.end] for s in sentences]
+        query_vec = embeddings.embed_query(question)
+        sims = [_cosine(query_vec, vec) for vec in embeddings.embed_documents(texts)]
+        low, high = min(sims), max(sims)
+        spread = high - low
+        # e5 cosines sit close together: only their order within these passages means much.
+        for i, sim in enumerate(sims):
+            scores[i] += _DENSE_WEIGHT * ((sim - low) / spread if spread > 0 else 0.0)
+    return scores
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
+def best_sentences(
+    passage: Passage,
+    question: str,
+    n: int = 1,
+    *,
+    embeddings: Embeddings | None = None,
+) -> list[tuple[int, int, float]]:
+    """The n sentences of the passage that best match `question` (or an answer sentence), best
+    first, as (start, end, score) with start/end in ARTICLE offsets. Scores of 0 mean no term in
+    common; callers decide what is good enough."""
+    sentences = _sentences([passage])
+    scores = _scores(sentences, [passage], question, embeddings)
+    order = sorted(range(len(sentences)), key=lambda i: (-scores[i], sentences[i].start))
+    return [
+        (passage.start + sentences[i].start, passage.start + sentences[i].end, scores[i])
+        for i in order[: max(n, 0)]
+    ]
+
+
+def select_context(
+    passages: list[Passage],
+    question: str,
+    *,
+    max_sentences: int = 3,
+    neighbours: int = 1,
+    embeddings: Embeddings | None = None,
+) -> list[Passage]:
+    """Copies of the passages whose `context` holds only the sentences that bear on the question.
+
+    Per passage, the `max_sentences` best-scoring sentences (score above 0) and `neighbours`
+    sentences either side of each are kept, in article order, with " … " where text was left
+    out. The first passage always keeps its best sentences. A passage with nothing in common
+    with the question keeps its whole text: without a signal, cutting would only lose the
+    answer (pass `embeddings` to give every sentence a signal).
+    """
+    sentences = _sentences(passages)
+    scores = _scores(sentences, passages, question, embeddings)
+    by_passage: dict[int, list[int]] = {}
+    for idx, sentence in enumerate(sentences):
+        by_passage.setdefault(sentence.passage, []).append(idx)
+
+    selected: list[Passage] = []
+    for p_index, passage in enumerate(passages):
+        members = by_passage.get(p_index, [])
+        ranked = sorted(members, key=lambda i: (-scores[i], sentences[i].start))
+        best = [i for i in ranked[:max_sentences] if scores[i] > 0]
+        if not best and p_index == 0:
+            best = ranked[:max_sentences]
+        if not best:
+            selected.append(passage.model_copy(update={"context": passage.text}))
+            continue
+        keep: set[int] = set()
+        for i in best:
+            pos = members.index(i)
+            lo, hi = max(0, pos - neighbours), min(len(members), pos + neighbours + 1)
+            keep.update(members[lo:hi])
+        context = _join(passage.text, [sentences[i] for i in members if i in keep])
+        selected.append(passage.model_copy(update={"context": context}))
+    return selected
+
+
+def _join(text: str, kept: list[_Sentence]) -> str:
+    """Kept sentences in order; runs of adjacent ones keep the text between them exactly."""
+    runs: list[tuple[int, int]] = []
+    for sentence in kept:
+        gap = text[runs[-1][1] : sentence.start] if runs else None
+        if gap is not None and not gap.strip():
+            runs[-1] = (runs[-1][0], sentence.end)
+        else:
+            runs.append((sentence.start, sentence.end))
+    return GAP.join(text[start:end].strip() for start, end in runs)

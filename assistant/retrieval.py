@@ -1,0 +1,203 @@
+"""Hybrid retrieval: dense and BM25 candidates fused by weighted reciprocal rank, a recency prior
+for questions asked on a given day, and no near-duplicate passages in one result.
+
+The dense side carries cross-lingual questions (an English question over a German report); the
+lexical side carries names, numbers and rare words that embeddings blur. Fusing by rank rather
+than by raw score keeps the two scales (cosine, BM25) from having to be calibrated.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.models import Passage
+from ingest.models import Chunk
+from newsqa.settings import Settings
+from vectorstore.lexical import raw_tokens
+from vectorstore.store import Hit, NewsStore, SearchFilter
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """How the two candidate lists and the recency prior combine (tuned on bench/retrieval.py).
+
+    A candidate scores `dense / (rrf_k + dense_rank) + lexical / (rrf_k + lexical_rank)`, a list
+    it is missing from adding nothing, times the recency factor when a question date is given.
+    """
+
+    dense: float = 1.0
+    lexical: float = 0.7
+    rrf_k: float = 20.0
+    # Recency: an article `age` days older than the question keeps
+    # `floor + (1 - floor) * exp(-age / tau)` of its score; undated ones keep `undated`.
+    recency_tau_days: float = 30.0
+    recency_floor: float = 0.5
+    recency_undated: float = 0.75
+    # Articles dated this many days after the question still count (time zones, late dating).
+    future_grace_days: int = 1
+    duplicate_jaccard: float = 0.8
+
+
+DEFAULT_WEIGHTS = FusionWeights()
+
+
+@dataclass
+class _Candidate:
+    chunk: Chunk
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    score: float = 0.0
+    shingles: frozenset[tuple[str, ...]] = field(default_factory=frozenset)
+
+
+def shingles(text: str, size: int = 3) -> frozenset[tuple[str, ...]]:
+    """Word n-grams of a text, for near-duplicate detection."""
+    words = raw_tokens(text)
+    if len(words) < size:
+        return frozenset({tuple(words)}) if words else frozenset()
+    return frozenset(tuple(words[i : i + size]) for i in range(len(words) - size + 1))
+
+
+def jaccard(a: frozenset, b: frozenset) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def recency_factor(published: date | None, as_of: date, weights: FusionWeights) -> float | None:
+    """The share of its score an article keeps for a question asked on `as_of`; None when the
+    article was published after that day (a question cannot be about later news)."""
+    if published is None:
+        return weights.recency_undated
+    age = (as_of - published).days
+    if age < -weights.future_grace_days:
+        return None
+    age = max(age, 0)
+    floor = weights.recency_floor
+    return floor + (1.0 - floor) * math.exp(-age / weights.recency_tau_days)
+
+
+class HybridRetriever:
+    """Finds the passages that best answer a question, numbered 1..k."""
+
+    def __init__(
+        self, store: NewsStore, settings: Settings, weights: FusionWeights = DEFAULT_WEIGHTS
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.weights = weights
+
+    def retrieve(
+        self,
+        query: str,
+        k: int | None = None,
+        flt: SearchFilter | None = None,
+        as_of: date | None = None,
+    ) -> list[Passage]:
+        k = self.settings.retrieval_k if k is None else k
+        if k <= 0 or not query.strip():
+            return []
+        depth = max(self.settings.candidate_k, k)
+        dense = self.store.search_dense(query, depth, flt)
+        lexical = self.store.search_lexical(query, depth, flt)
+        ranked = self.fuse(dense, lexical, as_of)
+        return [_passage(number, cand) for number, cand in enumerate(self._distinct(ranked, k), 1)]
+
+    def fuse(self, dense: list[Hit], lexical: list[Hit], as_of: date | None) -> list[_Candidate]:
+        """Candidates from both lists, best first."""
+        w = self.weights
+        cands: dict[str, _Candidate] = {}
+        for rank, hit in enumerate(dense, 1):
+            cand = cands.setdefault(hit.chunk.id, _Candidate(hit.chunk))
+            cand.dense_rank = rank
+            cand.score += w.dense / (w.rrf_k + rank)
+        for rank, hit in enumerate(lexical, 1):
+            cand = cands.setdefault(hit.chunk.id, _Candidate(hit.chunk))
+            cand.lexical_rank = rank
+            cand.score += w.lexical / (w.rrf_k + rank)
+        kept: list[_Candidate] = []
+        for cand in cands.values():
+            if as_of is not None:
+                factor = recency_factor(cand.chunk.date, as_of, w)
+                if factor is None:
+                    continue
+                cand.score *= factor
+            kept.append(cand)
+        # Ties (rare) go to the better dense rank: the more robust of the two signals.
+        kept.sort(key=lambda c: (-c.score, c.dense_rank or 10**6, c.chunk.id))
+        return kept
+
+    def _distinct(self, ranked: list[_Candidate], k: int) -> list[_Candidate]:
+        """The first k candidates, skipping near-copies of a better one (syndicated stories)."""
+        chosen: list[_Candidate] = []
+        for cand in ranked:
+            cand.shingles = shingles(cand.chunk.text)
+            if any(
+                jaccard(cand.shingles, other.shingles) >= self.weights.duplicate_jaccard
+                for other in chosen
+            ):
+                continue
+            chosen.append(cand)
+            if len(chosen) == k:
+                break
+        return chosen
+
+    def as_langchain_retriever(
+        self,
+        k: int | None = None,
+        flt: SearchFilter | None = None,
+        as_of: date | None = None,
+    ) -> NewsRetriever:
+        """This retriever behind LangChain's `BaseRetriever` interface (`.invoke(query)`)."""
+        return NewsRetriever(hybrid=self, k=k, flt=flt, as_of=as_of)
+
+
+def _passage(number: int, cand: _Candidate) -> Passage:
+    chunk = cand.chunk
+    return Passage(
+        number=number,
+        chunk_id=chunk.id,
+        article_id=chunk.article_id,
+        title=chunk.title,
+        date=chunk.date,
+        source=chunk.source,
+        url=chunk.url,
+        language=chunk.language,
+        text=chunk.text,
+        start=chunk.start,
+        end=chunk.end,
+        context=chunk.text,
+        score=cand.score,
+        dense_rank=cand.dense_rank,
+        lexical_rank=cand.lexical_rank,
+    )
+
+
+def passage_document(passage: Passage) -> Document:
+    """A passage as a LangChain Document: the shown text as content, the rest as metadata."""
+    metadata = passage.model_dump(mode="json", exclude={"text", "context"})
+    return Document(page_content=passage.context or passage.text, metadata=metadata)
+
+
+class NewsRetriever(BaseRetriever):
+    """LangChain adapter over `HybridRetriever`; Documents carry the passage metadata."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    hybrid: HybridRetriever
+    k: int | None = None
+    flt: SearchFilter | None = None
+    as_of: date | None = None
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        passages = self.hybrid.retrieve(query, k=self.k, flt=self.flt, as_of=self.as_of)
+        return [passage_document(p) for p in passages]
