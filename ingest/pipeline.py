@@ -1,14 +1,44 @@
-"""CONTRACT STUB (owned by the storage/pipeline helper; replace the bodies, keep the signatures)."""
+"""Sources → articles → chunks → vectors → the store, incrementally and safely.
+
+For every loaded article the pipeline first decides, from what is already stored, whether there
+is anything to do:
+
+- unchanged: its origin was ingested before with the same content id; nothing is chunked or
+  embedded, which is what makes a re-ingest cheap;
+- updated: the origin holds new content; the new version is stored, then the old one retired;
+- duplicate: the same content id, or a near-identical text (MinHash), is already stored under
+  another origin; only the origin → stored-article mapping is recorded;
+- new: chunked and handed to the embedding stage.
+
+Embedding is the slowest step by far, so it runs in a background thread (the model's C code
+releases the GIL) while this thread loads, cleans, chunks and writes pending rows. Each article
+is written to the article store as incomplete first, its vectors are upserted under
+deterministic ids, and only then is it marked complete: a killed run leaves incomplete rows,
+which the sweep at the start of the next run removes along with their vectors.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.models import Failure
+from ingest.chunking import chunk_article
+from ingest.dedup import DuplicateFinder, signature
+from ingest.loaders import load_sources
+from ingest.models import Article, Chunk, Failure
+from ingest.tokens import get_encoding
 from newsqa.settings import Settings
+from vectorstore.docstore import OriginRecord
 from vectorstore.store import NewsStore
+
+# Embedding batches waiting for the background thread: enough to keep it busy, few enough
+# that a fast loader does not pile up chunk texts in memory.
+_QUEUE_BATCHES = 4
 
 
 @dataclass
@@ -34,6 +64,219 @@ class Progress:
     elapsed_s: float
 
 
+@dataclass
+class _Pending:
+    article: Article
+    origin: str
+    chunks: list[Chunk]
+    replaces: str | None
+
+
+class _EmbedWriter:
+    """The background stage: embed a batch, upsert it into Chroma, mark its articles complete."""
+
+    def __init__(self, store: NewsStore, on_batch: Callable[[int, int], None]) -> None:
+        self.store = store
+        self.embeddings = store.embeddings
+        self.on_batch = on_batch
+        self.error: BaseException | None = None
+        self._queue: queue.Queue[list[_Pending] | None] = queue.Queue(maxsize=_QUEUE_BATCHES)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ingest-embed", daemon=True)
+        self._thread.start()
+
+    def submit(self, batch: list[_Pending]) -> None:
+        while True:
+            self.raise_if_failed()
+            try:
+                self._queue.put(batch, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def raise_if_failed(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def finish(self) -> None:
+        """Wait until every submitted batch is stored."""
+        self.submit(None)  # type: ignore[arg-type]
+        self._thread.join()
+        self.raise_if_failed()
+
+    def abort(self) -> None:
+        """Stop after the batch in hand; what was not stored stays incomplete for the sweep."""
+        self._stop.set()
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait(None)
+        self._thread.join(timeout=60)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                batch = self._queue.get()
+                if batch is None:
+                    return
+                self._store(batch)
+        except BaseException as exc:  # handed to the main thread, which re-raises it
+            self.error = exc
+
+    def _store(self, batch: list[_Pending]) -> None:
+        chunks = [c for item in batch for c in item.chunks]
+        if chunks:
+            vectors = self.embeddings.embed_documents([c.text for c in chunks])
+            self.store.write_vectors(chunks, vectors)
+        for item in batch:
+            if self.store.docstore.mark_complete(item.article.id, item.origin, item.replaces):
+                self.store.delete_articles([item.replaces])  # type: ignore[list-item]
+        self.on_batch(len(batch), len(chunks))
+
+
+class _Ingest:
+    """One run's state: what is stored, what this run decided, the counters."""
+
+    def __init__(
+        self,
+        store: NewsStore,
+        settings: Settings,
+        on_progress: Callable[[Progress], None] | None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.on_progress = on_progress
+        self.report = IngestReport()
+        self.started = time.monotonic()
+        self._lock = threading.Lock()
+        self._articles_done = 0
+        self._chunks_done = 0
+
+        store.sweep()
+        docstore = store.docstore
+        self.origins: dict[str, OriginRecord] = docstore.origins()
+        self.stored: set[str] = docstore.complete_ids()
+        self.finder = DuplicateFinder(settings.near_duplicate_threshold, docstore.signatures())
+        self.embeddings = store.embeddings
+        self.encoding = get_encoding(settings.tokenizer, settings.tiktoken_cache_dir)
+        self.batch: list[_Pending] = []
+        self.batch_chunks = 0
+        self.writer = _EmbedWriter(store, self._stored)
+
+    # -- progress -----------------------------------------------------------------------------
+
+    def _stored(self, articles: int, chunks: int) -> None:
+        self._advance(articles, chunks)
+
+    def _advance(self, articles: int, chunks: int = 0) -> None:
+        with self._lock:
+            self._articles_done += articles
+            self._chunks_done += chunks
+            if self.on_progress is not None:
+                self.on_progress(
+                    Progress(
+                        self._articles_done,
+                        None,
+                        self._chunks_done,
+                        time.monotonic() - self.started,
+                    )
+                )
+
+    # -- decisions ----------------------------------------------------------------------------
+
+    def take(self, article: Article) -> None:
+        origin = article.origin or f"id:{article.id}"
+        known = self.origins.get(origin)
+        if known is not None and known.content_id == article.id:
+            self.report.unchanged += 1
+            self._advance(1)
+            return
+        replaces = known.article_id if known is not None else None
+
+        canonical: str | None = article.id if article.id in self.stored else None
+        sig = signature(article.text)
+        if canonical is None:
+            near = self.finder.find(sig, exclude=replaces)
+            canonical = near[0] if near else None
+        if canonical is not None:
+            self._map_copy(origin, canonical, article.id, replaces)
+            return
+
+        try:
+            chunks = chunk_article(
+                article,
+                self.encoding,
+                chunk_tokens=self.settings.chunk_tokens,
+                overlap_tokens=self.settings.chunk_overlap_tokens,
+                max_model_tokens=getattr(self.embeddings, "max_tokens", None),
+                count_model_tokens=self._model_counter(),
+            )
+        except ValueError as exc:
+            self.report.failed.append(Failure(item=origin, reason=f"cannot be chunked: {exc}"))
+            self._advance(1)
+            return
+
+        self.store.docstore.put_pending(article, chunks, sig)
+        self.finder.add(article.id, sig)
+        if replaces is not None:
+            self.finder.discard(replaces)
+            self.report.updated += 1
+        else:
+            self.report.added += 1
+        self.report.chunks_added += len(chunks)
+        self.stored.add(article.id)
+        self.origins[origin] = OriginRecord(article.id, article.id)
+        self.batch.append(_Pending(article, origin, chunks, replaces))
+        self.batch_chunks += len(chunks)
+        if self.batch_chunks >= self.settings.embedding_batch_size:
+            self._flush()
+
+    def _model_counter(self) -> Callable[[str], int] | None:
+        count = getattr(self.embeddings, "count_tokens", None)
+        if count is None or getattr(self.embeddings, "max_tokens", None) is None:
+            return None
+        return count
+
+    def _map_copy(self, origin: str, canonical: str, content_id: str, replaces: str | None) -> None:
+        """`origin` now holds a copy of a stored article: point it there."""
+        self.store.docstore.map_origin(origin, canonical, content_id)
+        self.origins[origin] = OriginRecord(canonical, content_id)
+        if replaces == canonical:
+            # The origin went back to content that is already stored under that very article.
+            self.report.updated += 1
+        elif replaces is not None:
+            # Its old version may be one this run has not stored yet: let the writer catch up.
+            self._flush()
+            self.writer.finish()
+            self.writer = _EmbedWriter(self.store, self._stored)
+            if not any(r.article_id == replaces for r in self.origins.values()):
+                self.store.delete_articles([replaces])
+                self.stored.discard(replaces)
+                self.finder.discard(replaces)
+            self.report.updated += 1
+        else:
+            self.report.duplicates += 1
+        self._advance(1)
+
+    def fail(self, failure: Failure) -> None:
+        self.report.failed.append(failure)
+        self._advance(1)
+
+    def _flush(self) -> None:
+        if self.batch:
+            self.writer.submit(self.batch)
+            self.batch, self.batch_chunks = [], 0
+
+    def finish(self) -> IngestReport:
+        self._flush()
+        self.writer.finish()
+        self.report.seconds = time.monotonic() - self.started
+        return self.report
+
+
 def ingest_sources(
     sources: Sequence[str | Path],
     store: NewsStore,
@@ -41,4 +284,15 @@ def ingest_sources(
     on_progress: Callable[[Progress], None] | None = None,
 ) -> IngestReport:
     """Load, clean, chunk, embed and store every article the sources hold."""
-    raise NotImplementedError
+    run = _Ingest(store, settings, on_progress)
+    try:
+        for item in load_sources(sources, settings):
+            run.writer.raise_if_failed()
+            if isinstance(item, Failure):
+                run.fail(item)
+            else:
+                run.take(item)
+        return run.finish()
+    except BaseException:
+        run.writer.abort()
+        raise

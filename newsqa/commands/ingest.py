@@ -1,0 +1,94 @@
+"""`newsqa ingest PATH_OR_URL...`: store the articles of files, folders, pages and feeds."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress as Bar
+from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ingest.pipeline import IngestReport, Progress, ingest_sources
+from newsqa.settings import Settings
+
+HELP = "ingest articles from files, folders, web pages, RSS/Atom feeds and JSON/CSV exports"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sources", nargs="+", metavar="PATH_OR_URL", help="what to ingest")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _summary(report: IngestReport) -> dict[str, object]:
+    return {
+        "added": report.added,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "duplicates": report.duplicates,
+        "chunks_added": report.chunks_added,
+        "failed": [f.model_dump() for f in report.failed],
+        "seconds": round(report.seconds, 2),
+    }
+
+
+def _print_summary(console: Console, report: IngestReport) -> None:
+    table = Table(title="ingest summary", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name in ("added", "updated", "unchanged", "duplicates", "chunks_added"):
+        table.add_row(name.replace("_", " "), str(getattr(report, name)))
+    table.add_row("failed", str(len(report.failed)))
+    table.add_row("seconds", f"{report.seconds:.1f}")
+    console.print(table)
+    for failure in report.failed:
+        # Item names and reasons come from the input: escape them so rich renders them verbatim.
+        console.print(f"[red]failed[/red] {escape(failure.item)}: {escape(failure.reason)}")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported here: opening the store loads Chroma, which `--help` should not pay for.
+    from vectorstore.store import NewsStore
+
+    console = Console(stderr=True)
+    try:
+        store = NewsStore(settings)
+        bar = Bar(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn("{task.fields[articles]} articles ({task.fields[aps]:.1f}/s)"),
+            TextColumn("{task.fields[chunks]} chunks ({task.fields[cps]:.1f}/s)"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=args.quiet,
+            transient=False,
+        )
+        with bar:
+            task = bar.add_task("ingesting", total=None, articles=0, chunks=0, aps=0.0, cps=0.0)
+
+            def show(p: Progress) -> None:
+                seconds = max(p.elapsed_s, 1e-6)
+                bar.update(
+                    task,
+                    articles=p.articles_done,
+                    chunks=p.chunks_done,
+                    aps=p.articles_done / seconds,
+                    cps=p.chunks_done / seconds,
+                )
+
+            report = ingest_sources(args.sources, store, settings, on_progress=show)
+            bar.update(task, description="done")
+    except KeyboardInterrupt:
+        console.print("interrupted: run the same command again to finish (nothing is lost)")
+        return 130
+    except Exception as exc:  # a store or model that cannot be used: say which and why
+        console.print(f"[red]newsqa ingest: {escape(str(exc))}[/red]")
+        return 2
+    if args.json:
+        print(json.dumps(_summary(report), ensure_ascii=False))
+    else:
+        _print_summary(Console(), report)
+    return 0 if report.ok else 1
