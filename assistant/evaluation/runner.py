@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from assistant.evaluation.formats import EvalCase
 from assistant.evaluation.scoring import SCORE_NAMES, Judge, score_turn
 from assistant.models import Answer, Turn
+from ingest.language import detect_language
 from vectorstore.store import SearchFilter
 
 RESULTS = "results.jsonl"
@@ -93,7 +94,8 @@ def turn_record(
         "turn": n,
         "turns": len(case.turns),
         "kind": case.kind,
-        "lang": case.lang or "und",
+        # Sets without a language field (follow-ups, ragas) are grouped by the question's own.
+        "lang": case.lang or detect_language(turn.question),
         "as_of": case.as_of.isoformat() if case.as_of else None,
         "question": turn.question,
         "gold": turn.answers,
