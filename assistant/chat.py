@@ -1,16 +1,31 @@
-"""CONTRACT STUB (owned by the assistant helper; replace the bodies, keep the signatures).
+"""`NewsAssistant`: the one object the CLI, the app and the evaluator use to ask questions.
 
-`NewsAssistant` is the one object the CLI, the app and the evaluator use to ask questions.
+One question runs: small talk check → follow-up rewrite → hybrid retrieval → context selection
+→ answer (llama.cpp, an OpenAI-compatible server, or extractive) streamed token by token →
+citation check. `stream` yields each stage as it happens; `ask` collects the final Answer.
 """
 
 from __future__ import annotations
 
+import re
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from assistant.citations import MARKER_RE, check_answer, citation_for, is_decline, split_answer
+from assistant.context import select_context
+from assistant.extractive import decline_text, extractive_answer
+from assistant.llm import BACKENDS, BackendError, make_chat_model
 from assistant.models import Answer, Citation, Passage, Turn
+from assistant.retrieval import HybridRetriever
+from assistant.rewrite import chitchat_kind, chitchat_reply, rewrite_rule_based, rewrite_with_llm
 from newsqa.settings import Settings
+from prompts import load_prompt
 from vectorstore.store import NewsStore, SearchFilter
 
 
@@ -42,9 +57,63 @@ class Done:
 AnswerEvent = QueryRewritten | PassagesFound | Token | CitationResolved | Done
 
 
+def format_passages(passages: Sequence[Passage]) -> str:
+    template = load_prompt("passage").strip()
+    blocks = []
+    for p in passages:
+        blocks.append(
+            template.format(
+                number=p.number,
+                title=p.title.strip() or "untitled",
+                source=p.source or "unknown source",
+                date=p.date.isoformat() if p.date else "undated",
+                text=(p.context or p.text).strip(),
+            )
+        )
+    return "\n\n".join(blocks)
+
+
+def answer_messages(question: str, passages: Sequence[Passage]) -> list:
+    """The system and user messages the model answers from (prompts/system.md, answer.md)."""
+    user = load_prompt("answer").format(passages=format_passages(passages), question=question)
+    return [SystemMessage(content=load_prompt("system").strip()), HumanMessage(content=user)]
+
+
 class NewsAssistant:
+    """Builds the store, retriever and chat models on first use and keeps them."""
+
     def __init__(self, settings: Settings, store: NewsStore | None = None) -> None:
-        raise NotImplementedError
+        self.settings = settings
+        self._store = store
+        self._retriever: HybridRetriever | None = None
+        self._models: dict[str, BaseChatModel | None] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def store(self) -> NewsStore:
+        with self._lock:
+            if self._store is None:
+                self._store = NewsStore(self.settings)
+            return self._store
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        store = self.store
+        with self._lock:
+            if self._retriever is None:
+                self._retriever = HybridRetriever(store, self.settings)
+            return self._retriever
+
+    def chat_model(self, backend: str) -> BaseChatModel | None:
+        """The chat model for a backend (None for extractive), made once per backend."""
+        if backend not in BACKENDS:
+            raise BackendError(
+                f"unknown llm backend {backend!r}: choose one of {', '.join(BACKENDS)}"
+            )
+        with self._lock:
+            if backend not in self._models:
+                self._models[backend] = make_chat_model(self.settings, backend)
+            return self._models[backend]
 
     def ask(
         self,
@@ -55,7 +124,10 @@ class NewsAssistant:
         as_of: date | None = None,
         backend: str | None = None,
     ) -> Answer:
-        raise NotImplementedError
+        for event in self.stream(question, history, filters=filters, as_of=as_of, backend=backend):
+            if isinstance(event, Done):
+                return event.answer
+        raise RuntimeError("the answer stream ended without an answer")  # pragma: no cover
 
     def stream(
         self,
@@ -68,4 +140,136 @@ class NewsAssistant:
     ) -> Iterator[AnswerEvent]:
         """Yields QueryRewritten, PassagesFound, then Token and CitationResolved as they come,
         and finally Done with the checked Answer."""
-        raise NotImplementedError
+        started = time.perf_counter()
+        name = backend or self.settings.llm_backend
+        question = question.strip()
+        if not question:
+            raise ValueError("the question is empty")
+        kind = chitchat_kind(question)
+        if kind is not None:
+            reply = chitchat_reply(question, kind)
+            yield QueryRewritten("")
+            yield PassagesFound([])
+            yield Token(reply)
+            yield Done(
+                Answer(
+                    question=question,
+                    query="",
+                    answer=reply,
+                    is_chitchat=True,
+                    backend=name,
+                    timings={"total": time.perf_counter() - started},
+                )
+            )
+            return
+
+        model = self.chat_model(name)  # fails early, before any search, on a missing model
+        timings: dict[str, float] = {}
+        mark = time.perf_counter()
+        query = (
+            rewrite_with_llm(model, question, history)
+            if model is not None
+            else rewrite_rule_based(question, history)
+        )
+        timings["rewrite"] = time.perf_counter() - mark
+        yield QueryRewritten(query)
+
+        mark = time.perf_counter()
+        passages = self.retriever.retrieve(query, flt=filters, as_of=as_of)
+        passages = select_context(passages, query)
+        timings["retrieval"] = time.perf_counter() - mark
+        yield PassagesFound(passages)
+
+        tokens: dict[str, int] = {}
+        mark = time.perf_counter()
+        if not passages:
+            text = decline_text(question)
+            timings["first_token"] = time.perf_counter() - mark
+            yield Token(text)
+        elif model is None:
+            text = extractive_answer(question, passages, query=query)
+            timings["first_token"] = time.perf_counter() - mark
+            yield Token(text)
+            yield from _citations_as_written(text, passages)
+        else:
+            text = ""
+            prompt_question = query if query != question else question
+            for event in self._generate(model, prompt_question, passages, tokens):
+                if isinstance(event, Token):
+                    if not text:
+                        timings["first_token"] = time.perf_counter() - mark
+                    text += event.text
+                yield event
+        timings["answer"] = time.perf_counter() - mark
+
+        checked = check_answer(text, passages)
+        timings["total"] = time.perf_counter() - started
+        yield Done(
+            Answer(
+                question=question,
+                query=query,
+                answer=checked.text,
+                citations=checked.citations,
+                passages=passages,
+                checks=checked.checks,
+                declined=checked.declined or not passages,
+                backend=name,
+                timings=timings,
+                tokens=tokens,
+            )
+        )
+
+    def _generate(
+        self,
+        model: BaseChatModel,
+        question: str,
+        passages: Sequence[Passage],
+        tokens: dict[str, int],
+    ) -> Iterator[Token | CitationResolved]:
+        """Stream the model's answer; resolve each [n] the moment its closing bracket arrives."""
+        by_number = {p.number: p for p in passages}
+        text = ""
+        resolved = 0  # markers in `text` already handled
+        try:
+            for chunk in model.stream(answer_messages(question, passages)):
+                usage = getattr(chunk, "usage_metadata", None)
+                if usage:
+                    tokens["prompt"] = tokens.get("prompt", 0) + usage.get("input_tokens", 0)
+                    tokens["completion"] = tokens.get("completion", 0) + usage.get(
+                        "output_tokens", 0
+                    )
+                piece = chunk.text
+                if not piece:
+                    continue
+                text += piece
+                yield Token(piece)
+                matches = list(MARKER_RE.finditer(text))
+                for match in matches[resolved:]:
+                    sentence = _sentence_at(text, match.end())
+                    for number in (int(n) for n in match.group(1).split(",")):
+                        if number in by_number:
+                            yield CitationResolved(
+                                citation_for(sentence, by_number[number], number)
+                            )
+                resolved = len(matches)
+        except BackendError:
+            raise
+        except Exception as exc:  # connection refused, server error, model crash
+            raise BackendError(f"the answer model failed: {exc}") from exc
+
+
+def _sentence_at(text: str, end: int) -> str:
+    """The (possibly unfinished) answer sentence that ends at `end`."""
+    sentences = split_answer(text[:end])
+    return sentences[-1] if sentences else text[:end]
+
+
+def _citations_as_written(text: str, passages: Sequence[Passage]) -> Iterator[CitationResolved]:
+    by_number = {p.number: p for p in passages}
+    if is_decline(text):
+        return
+    for sentence in split_answer(text):
+        for match in MARKER_RE.finditer(sentence):
+            for number in (int(n) for n in re.split(r"\s*,\s*", match.group(1))):
+                if number in by_number:
+                    yield CitationResolved(citation_for(sentence, by_number[number], number))

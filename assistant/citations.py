@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant.glossary import term_or_translation_in
 from assistant.matching import (
     content_terms,
     fold,
@@ -48,9 +49,21 @@ class CheckedAnswer:
     declined: bool = False
 
 
+_QUOTED_LINE = re.compile(r"^\s*“[^”]*”(?:\s*\[\d+(?:\s*,\s*\d+)*\])*\s*$")
+
+
 def split_answer(text: str) -> list[str]:
-    """Answer sentences, each keeping the markers written right after its full stop."""
-    parts = [p for p in _SENTENCE_END.split(text.strip()) if p.strip()]
+    """Answer sentences, each keeping the markers written right after its full stop.
+
+    A line that is one quotation with its markers (as the extractive backend writes them) stays
+    whole: the sentences inside a quote share the quote's citation.
+    """
+    parts: list[str] = []
+    for line in text.strip().splitlines():
+        if _QUOTED_LINE.match(line):
+            parts.append(line.strip())
+        else:
+            parts.extend(p for p in _SENTENCE_END.split(line.strip()) if p.strip())
     sentences: list[str] = []
     for part in parts:
         # "… more. [1] Next …" — a sentence that starts with markers hands them back.
@@ -108,7 +121,7 @@ def support_score(sentence: str, text: str) -> float:
     names = names_in(strip_markers(sentence))
     shared_names = sum(1 for name in names if name_in(name, folded))
     terms = content_terms(sentence)
-    shared_terms = sum(1 for term in terms if term_in(term, folded))
+    shared_terms = sum(1 for term in terms if term_or_translation_in(term, folded))
     return 3.0 * shared_numbers + 2.0 * shared_names + shared_terms
 
 
@@ -203,8 +216,9 @@ def check_answer(text: str, passages: Sequence[Passage]) -> CheckedAnswer:
             citations.append(citation)
         out_sentences.append(_with_markers(sentence, markers) if (removed or added) else sentence)
     changed = any(c.removed_markers or c.added_markers for c in checks)
+    joiner = "\n" if "\n" in text.strip() else " "
     return CheckedAnswer(
-        text=" ".join(out_sentences) if changed else text.strip(),
+        text=joiner.join(out_sentences) if changed else text.strip(),
         citations=citations,
         checks=checks,
         declined=declined,

@@ -37,8 +37,8 @@ _DE_SCALES = {"hundert": 100, "tausend": 1_000, "million": 1_000_000, "millionen
 # Small number words are ordinary prose ("the two leaders"); checking them flags too much.
 _MIN_WORD_NUMBER = 13
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
+STOPWORDS_WORDS = """
+    a about above after again against all also am an and any are as at be because been before
     being between both but by can could did do does doing down during each few for from further
     had has have having he her here hers him his how i if in into is it its itself just me more
     most my no nor not now of off on once only or other our out over own same she should so some
@@ -49,17 +49,17 @@ STOPWORDS = frozenset(
     bei bis da dass daß durch für gegen hat hatte haben ich im in ist ja mit nach nicht noch nur ob
     sich sie so um und uns von vor war waren was wer wie wird wo zu zum zur über unter sein seine
     ihr ihre es er wir man wenn weil dieser diese dieses sind soll sollen werden wurde wurden
-    bereits sowie schon mehr sehr viele wieviele welche welcher welches""".split()
-)
+    bereits sowie schon mehr sehr viele wieviele welche welcher welches"""
+STOPWORDS = frozenset(STOPWORDS_WORDS.split())
 
 # Capitalised words that start English sentences or name days, months and titles: not names.
-_NOT_NAMES = frozenset(
-    """the a an this that these those it he she they we i in on at by for from to of and but or
+_NOT_NAMES_WORDS = """
+    the a an this that these those it he she they we i in on at by for from to of and but or
     according as after before when while what who why how which where there here however also
     monday tuesday wednesday thursday friday saturday sunday january february march april may
     june july august september october november december president minister chancellor prime
-    mr mrs ms dr the article articles passage passages yes no""".split()
-)
+    mr mrs ms dr the article articles passage passages yes no"""
+_NOT_NAMES = frozenset(_NOT_NAMES_WORDS.split())
 
 
 def fold(text: str) -> str:

@@ -1,0 +1,172 @@
+"""Answering without a language model: quote the passage sentence that answers, cite it.
+
+Sentences come ranked for the question from context.best_sentences; this module re-ranks them
+with what the question asks for ("how many" wants a number, "who" a name, "when" a date) and its
+key terms, and declines when no sentence has what the question needs: an answer that quotes
+an unrelated sentence would be worse than none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from assistant.context import best_sentences
+from assistant.glossary import term_or_translation_in
+from assistant.matching import content_terms, fold, name_in, names_in, numbers_in
+from assistant.models import Passage
+from ingest.chunking import split_sentences
+
+QuestionType = Literal["number", "person", "date", "place", "other"]
+
+DECLINE_EN = "The articles do not say."
+DECLINE_DE = "Die Artikel enthalten dazu keine Angaben."
+
+_TYPE_CUES: list[tuple[QuestionType, re.Pattern[str]]] = [
+    (
+        "number",
+        re.compile(
+            r"\b(?:how\s+(?:many|much|long|old|far|high|large|big)|what\s+(?:number|percentage|"
+            r"share|amount)|population|percent|wie\s+(?:viele?|lange|alt|hoch|groß|weit)|"
+            r"wieviele?|anzahl|prozent|bevölkerung|einwohner)\b",
+            re.I,
+        ),
+    ),
+    ("date", re.compile(r"\b(?:when|what\s+(?:year|day|date|month)|wann|seit\s+wann)\b", re.I)),
+    ("person", re.compile(r"\b(?:who|whom|whose|wer|wen|wem|wessen)\b", re.I)),
+    ("place", re.compile(r"\b(?:where|wo|wohin|woher)\b", re.I)),
+]
+_QUESTION_WORDS_WORDS = """
+    what which who whom whose when where why how many much long old did does was were is are
+    wer wen wem was wann wo warum wie viele welche welcher welches"""
+_QUESTION_WORDS = frozenset(_QUESTION_WORDS_WORDS.split())
+_DATE_RE = re.compile(
+    r"\b(?:1[89]\d\d|20\d\d|monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|"
+    r"dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|januar|februar|märz|mai|juni|juli|oktober|"
+    r"dezember|yesterday|today|gestern|heute)\b",
+    re.I,
+)
+_GERMAN_QUESTION = re.compile(
+    r"^(?:wer|wen|wem|wessen|was|wann|wo|woher|wohin|warum|weshalb|wieso|wie|welche[rsmn]?|"
+    r"gibt|ist|sind|hat|haben|kann|können|wird|werden)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Pick:
+    passage: Passage
+    start: int  # offsets in the passage's chunk text
+    end: int
+    score: float
+
+
+def question_type(question: str) -> QuestionType:
+    for kind, pattern in _TYPE_CUES:
+        if pattern.search(question):
+            return kind
+    return "other"
+
+
+def is_german(question: str) -> bool:
+    return bool(_GERMAN_QUESTION.match(question.strip())) or bool(re.search(r"[äöüß]", question))
+
+
+def decline_text(question: str) -> str:
+    return DECLINE_DE if is_german(question) else DECLINE_EN
+
+
+def _key_terms(question: str) -> list[str]:
+    return [t for t in content_terms(question) if t not in _QUESTION_WORDS]
+
+
+def _fits_type(kind: QuestionType, sentence: str, question_numbers: set[float]) -> bool:
+    if kind == "number":
+        return bool(numbers_in(sentence) - question_numbers)
+    if kind == "date":
+        return bool(_DATE_RE.search(sentence))
+    return True
+
+
+def _score(
+    question: str, kind: QuestionType, sentence: str, rank_score: float
+) -> tuple[float, int]:
+    """The sentence's score for the question, and how many key terms and names it shares."""
+    folded = fold(sentence)
+    shared = sum(1 for t in _key_terms(question) if term_or_translation_in(t, folded))
+    shared_names = sum(1 for n in names_in(question) if name_in(n, folded))
+    score = rank_score + 0.6 * shared + 1.2 * shared_names
+    if kind == "person" and names_in(sentence):
+        score += 0.3
+    return score, shared + shared_names
+
+
+def _window(passage: Passage, start: int, end: int) -> tuple[int, int]:
+    """Widen a pick to the sentence before it in the same paragraph ("who is X" answers often
+    sit in the sentence that introduces X: "… his powerful sister. Kim Yo Jong warned …")."""
+    before = [span for span in split_sentences(passage.text) if span[1] <= start]
+    if before and "\n\n" not in passage.text[before[-1][1] : start]:
+        return before[-1][0], end
+    return start, end
+
+
+def pick_sentences(question: str, passages: Sequence[Passage], limit: int = 2) -> list[Pick]:
+    """The sentences that answer the question, best first; empty when none does."""
+    kind = question_type(question)
+    q_numbers = numbers_in(question)
+    names = names_in(question)
+    picks: list[Pick] = []
+    for passage in passages:
+        ranked = best_sentences(passage, question, 12)
+        for position, (start, end, rank_score) in enumerate(ranked):
+            local_start, local_end = start - passage.start, end - passage.start
+            sentence = passage.text[local_start:local_end]
+            if not sentence.strip() or not _fits_type(kind, sentence, q_numbers):
+                continue
+            # A question about a named person or place needs a sentence that names it.
+            if names and not any(name_in(n, fold(sentence)) for n in names):
+                continue
+            score, overlap = _score(question, kind, sentence, rank_score)
+            if overlap == 0:  # nothing of the question in it: not an answer, however ranked
+                continue
+            picks.append(Pick(passage, local_start, local_end, score - 0.05 * position))
+    if not picks:
+        return []
+    picks.sort(key=lambda p: p.score, reverse=True)
+    chosen = [picks[0]]
+    if kind == "person":  # one introduction, widened below, reads better than two fragments
+        limit = 1
+    for pick in picks[1:]:
+        if len(chosen) >= limit:
+            break
+        close = pick.score >= 0.8 * chosen[0].score
+        overlapping = any(
+            p.passage.chunk_id == pick.passage.chunk_id
+            and p.start < pick.end
+            and pick.start < p.end
+            for p in chosen
+        )
+        if close and not overlapping:
+            chosen.append(pick)
+    if kind == "person":
+        chosen = [Pick(p.passage, *_window(p.passage, p.start, p.end), p.score) for p in chosen]
+    return chosen
+
+
+def _quote(text: str) -> str:
+    return "“" + re.sub(r"\s+", " ", text).strip() + "”"
+
+
+def extractive_answer(question: str, passages: Sequence[Passage], query: str | None = None) -> str:
+    """Quoted answering sentences with [n] markers, or the plain decline sentence.
+
+    `query` is the standalone rewrite of a follow-up; it names what "he" or "that" refer to.
+    """
+    picks = pick_sentences(query or question, passages)
+    if not picks:
+        return decline_text(question)
+    lines = [f"{_quote(p.passage.text[p.start : p.end])} [{p.passage.number}]" for p in picks]
+    return "\n".join(lines)

@@ -1,0 +1,130 @@
+"""Follow-up questions into standalone search queries, and small talk that needs no search.
+
+"How does he interpret the phone call?" cannot be searched on its own: the search must know who
+"he" is. With a language model the rewrite prompt asks for a standalone query; without one (and
+as a safety net behind the model) the names of the previous question are added to the query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage
+
+from assistant.matching import content_terms, fold, names_in, words
+from assistant.models import Turn
+from prompts import load_prompt
+
+ChitchatKind = Literal["greeting", "thanks", "goodbye"]
+
+_CHITCHAT: dict[ChitchatKind, re.Pattern[str]] = {
+    "greeting": re.compile(
+        r"^(?:hi|hello|hey|hallo|servus|moin|guten\s+(?:tag|morgen|abend)|good\s+"
+        r"(?:morning|afternoon|evening)|grüß\s+gott|howdy)(?:\s+there)?$"
+    ),
+    "thanks": re.compile(
+        r"^(?:(?:many\s+)?thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?(?:\s+a\s+lot)?|thx|ty|"
+        r"danke(?:\s+schön|\s+sehr)?|vielen\s+dank|merci|cheers|great|perfect|super|ok(?:ay)?"
+        r"(?:\s+thanks)?)$"
+    ),
+    "goodbye": re.compile(r"^(?:bye|goodbye|see\s+you|tschüss|tschüs|ciao|auf\s+wiedersehen)$"),
+}
+_GERMAN_HINTS = re.compile(r"^(?:hallo|servus|moin|guten|grüß|danke|vielen|tschüs|auf)\b")
+
+# Words that make a question lean on an earlier turn.
+_REFERRING_WORDS = """
+    he she it they him her his hers its their them this that these those there then
+    er sie es ihn ihm ihr ihre sein seine dies diese dieser dieses das dort damals"""
+_REFERRING = frozenset(_REFERRING_WORDS.split())
+_CONTINUATIONS = re.compile(r"^(?:and|but|what about|how about|und|aber|was ist mit)\b", re.I)
+
+
+def chitchat_kind(text: str) -> ChitchatKind | None:
+    """Greeting, thanks or goodbye when the message is only that; None for a real question."""
+    bare = re.sub(r"[\s!.,?:;)(😊🙂👍]+", " ", text.lower()).strip()
+    bare = re.sub(r"\s+", " ", bare)
+    for kind, pattern in _CHITCHAT.items():
+        if pattern.match(bare):
+            return kind
+    return None
+
+
+def chitchat_reply(text: str, kind: ChitchatKind) -> str:
+    """The polite reply, from prompts/chitchat-<kind>.md, in German when greeted in German."""
+    lines = dict(
+        line.split(": ", 1) for line in load_prompt(f"chitchat-{kind}").splitlines() if ": " in line
+    )
+    german = bool(_GERMAN_HINTS.match(text.strip().lower()))
+    return lines["de" if german else "en"].strip()
+
+
+def needs_context(question: str) -> bool:
+    """Whether a question refers back to the conversation rather than standing alone."""
+    tokens = [w.lower() for w in words(question)]
+    if _CONTINUATIONS.match(question.strip()):
+        return True
+    if any(t in _REFERRING for t in tokens):
+        return True
+    return len(content_terms(question)) <= 1
+
+
+def _previous_questions(history: Sequence[Turn]) -> list[str]:
+    return [
+        t.content for t in reversed(history) if t.role == "user" and not chitchat_kind(t.content)
+    ]
+
+
+def context_terms(question: str, history: Sequence[Turn]) -> list[str]:
+    """Names (or, lacking names, key words) of the latest earlier question that the new one lacks.
+
+    Earlier questions are searched newest first, so "he" means the person asked about last.
+    """
+    have = fold(question)
+    for previous in _previous_questions(history):
+        names = [n for n in names_in(previous) if fold(n) not in have]
+        if names:
+            return names
+        terms = [t for t in content_terms(previous) if t not in have]
+        if terms:
+            return terms
+    return []
+
+
+def rewrite_rule_based(question: str, history: Sequence[Turn]) -> str:
+    """The question with the previous question's names added when it refers back to them."""
+    question = question.strip()
+    if not history or not needs_context(question):
+        return question
+    extra = context_terms(question, history)
+    return f"{question} ({' '.join(extra)})" if extra else question
+
+
+def _history_text(history: Sequence[Turn], limit: int = 6) -> str:
+    lines = []
+    for turn in list(history)[-limit:]:
+        who = "User" if turn.role == "user" else "Assistant"
+        content = re.sub(r"\s+", " ", turn.content).strip()
+        lines.append(f"{who}: {content[:400]}")
+    return "\n".join(lines)
+
+
+def rewrite_with_llm(chat_model: BaseChatModel, question: str, history: Sequence[Turn]) -> str:
+    """A standalone query written by the model, checked, with the rule-based names as a floor.
+
+    Small models sometimes answer instead of rewriting, or drop the person the question is
+    about; a reply that is empty, long or multi-line is discarded, and names the rule-based
+    rewrite would add are added when the model left them out.
+    """
+    question = question.strip()
+    if not history or not needs_context(question):
+        return question
+    prompt = load_prompt("rewrite").format(history=_history_text(history), question=question)
+    reply = chat_model.invoke([HumanMessage(content=prompt)]).text.strip()
+    reply = reply.strip().strip('"').strip()
+    if not reply or "\n" in reply or len(reply) > 3 * len(question) + 80:
+        return rewrite_rule_based(question, history)
+    missing = [n for n in context_terms(question, history) if fold(n) not in fold(reply)]
+    return f"{reply} ({' '.join(missing)})" if missing else reply
