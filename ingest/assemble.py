@@ -43,7 +43,7 @@ def _title_from_text(text: str) -> str:
     return candidate[:_TITLE_MAX].rsplit(" ", 1)[0] + " …"
 
 
-def _drop_leading_title(text: str, title: str) -> str:
+def drop_leading_title(text: str, title: str) -> str:
     """Scraped texts often repeat the headline as their first line; the title is metadata."""
     first, _, rest = text.partition("\n")
     if first.strip().casefold() == title.casefold():
@@ -55,7 +55,7 @@ def build_article(raw: RawArticle) -> Article | Failure:
     text = clean_text(raw.text or "")
     title = normalize_whitespace(raw.title or "").replace("\n", " ").strip()
     if title:
-        text = _drop_leading_title(text, title)
+        text = drop_leading_title(text, title)
     if not text.strip():
         return Failure(item=raw.item, reason=EMPTY)
     if not title:

@@ -11,7 +11,7 @@ import feedparser
 import httpx
 import lxml.html
 
-from ingest.assemble import RawArticle, build_article
+from ingest.assemble import RawArticle, build_article, drop_leading_title
 from ingest.dates import parse_date
 from ingest.fetch import FetchError, fetch, is_url
 from ingest.models import Article, Failure
@@ -102,7 +102,8 @@ def _load_entry(
                     RawArticle(
                         item=item,
                         origin=origin,
-                        text=page.text,
+                        # The page's headline may differ from the entry's title.
+                        text=drop_leading_title(page.text, page.title),
                         title=title or page.title,
                         date=date or parse_date(page.date),
                         source=page.sitename or source,
