@@ -1,0 +1,116 @@
+"""Server mode: the same store and pipeline against a real `chroma run` server on 127.0.0.1.
+The article store stays local in data_dir; only the vectors live on the server."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ingest.pipeline import ingest_sources
+from newsqa.settings import Settings
+from vectorstore.embeddings import E5Embeddings
+from vectorstore.store import EmbeddingModelMismatch, NewsStore
+
+pytestmark = pytest.mark.slow
+
+ARTICLE = """Neue Radwege für die Innenstadt
+
+Die Stadt baut bis zum Herbst zwölf Kilometer neue Radwege in der Innenstadt. Der Gemeinderat
+bewilligte dafür 8,5 Millionen Euro. Die ersten Abschnitte entlang des Rings sollen schon im
+Mai fertig sein, teilte die Verkehrsstadträtin mit.
+"""
+OTHER = """Library extends opening hours
+
+The city library will stay open until 10 pm on weekdays from next month, the council said.
+Students had asked for longer hours during the exam season, and a pilot last winter drew
+more than 2,000 extra visits.
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    chroma = Path(sys.executable).parent / "chroma"
+    if not chroma.exists():
+        chroma = Path(shutil.which("chroma") or "chroma")
+    port = _free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                pytest.fail(f"chroma server exited with {proc.returncode}")
+            time.sleep(0.1)
+        else:
+            pytest.fail("chroma server did not come up")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_ingest_and_search_through_a_chroma_server(
+    chroma_server: str, settings: Settings, tmp_path: Path
+) -> None:
+    server_settings = settings.model_copy(update={"chroma_url": chroma_server})
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "radwege.txt").write_text(ARTICLE, encoding="utf-8")
+    (folder / "library.txt").write_text(OTHER, encoding="utf-8")
+    store = NewsStore(server_settings, embeddings=E5Embeddings())
+
+    report = ingest_sources([folder], store, server_settings)
+    assert (report.added, report.failed) == (2, [])
+    # Nothing went into a local Chroma folder: the vectors are on the server.
+    assert not server_settings.chroma_dir.exists()
+    assert store.chunk_count_in_chroma() == store.stats().chunks == report.chunks_added
+
+    hit = store.search_dense("How much money does the bike lane programme cost?", k=1)[0]
+    assert "8,5 Millionen" in hit.chunk.text
+    again = ingest_sources([folder], store, server_settings)
+    assert (again.added, again.unchanged) == (0, 2)
+
+    library = next(a for a in store.list_articles() if a.language == "en")
+    assert store.delete_articles([library.id]) == 1
+    assert store.chunk_count_in_chroma() == store.stats().chunks
+
+
+def test_the_server_collection_refuses_another_model(
+    chroma_server: str, settings: Settings, tmp_path: Path
+) -> None:
+    server_settings = settings.model_copy(
+        update={"chroma_url": chroma_server, "collection": "guarded"}
+    )
+    NewsStore(server_settings)
+    other = server_settings.model_copy(
+        update={
+            "embedding_backend": "openai",
+            "embedding_url": "http://127.0.0.1:9/v1",
+            "data_dir": tmp_path / "elsewhere",
+        }
+    )
+    with pytest.raises(EmbeddingModelMismatch, match="collection 'guarded' was built with e5:"):
+        NewsStore(other)
