@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
     openai_api_key: str | None = None
+    # Evaluation: an LLM ("local" or "openai", as above) that checks citations in `newsqa eval`.
+    judge_backend: Literal["local", "openai"] | None = None
 
     # App
     host: str = "127.0.0.1"
