@@ -27,7 +27,6 @@ _FURNITURE = {
     "open image", "close", "loading", "continue reading", "story continues below advertisement",
 }  # fmt: skip
 
-_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 _TRAILING_PUNCT = " .:;!?|›»>-–—·•"
 
@@ -71,7 +70,8 @@ def normalize_whitespace(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
     text = _INVISIBLE.sub("", text)
-    lines = [_SPACE.sub(" ", line).strip() for line in text.split("\n")]
+    # str.split() with no argument splits on every Unicode space (no-break, thin, ideographic).
+    lines = [" ".join(line.split()) for line in text.split("\n")]
     return _join_lines(lines)
 
 
@@ -130,6 +130,6 @@ def clean_text(text: str, language: str | None = None) -> str:
         if is_boilerplate(line):
             lines[i] = None
             continue
-        stripped = _TRAILING_CREDIT.sub("", line)
+        stripped = _TRAILING_CREDIT.sub("", line) if "©" in line else line
         lines[i] = stripped if stripped else None
     return _join_lines(lines)

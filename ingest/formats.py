@@ -205,11 +205,15 @@ def load_jsonl_file(path: Path, settings: Settings) -> Iterator[Article | Failur
                 seen_any = True
                 item = f"{path}:{number}"
                 try:
-                    record: object = json.loads(decode_bytes(line))
+                    text = decode_bytes(line).strip()
+                    record: object = json.loads(text)
                 except NotText as exc:
                     record = _Broken(str(exc))
                 except json.JSONDecodeError as exc:
-                    record = _Broken(f"invalid JSON: {exc.msg} at column {exc.colno}")
+                    if exc.pos >= len(text):
+                        record = _Broken("invalid JSON: the line ends early (cut off?)")
+                    else:
+                        record = _Broken(f"invalid JSON: {exc.msg} at column {exc.colno}")
                 yield item, f"{resolved}:{number}", record
 
     for item, origin, record in records():

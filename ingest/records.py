@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from ingest.assemble import RawArticle
+from ingest.assemble import EMPTY, RawArticle
 from ingest.dates import parse_date
 from ingest.pages import split_authors
 
@@ -85,8 +85,11 @@ def record_to_raw(
         raise BadRecord(f"not a JSON object but {type(record).__name__}")
     text = _field(record, "text")
     if text is None:
+        keys = {str(key).strip().lower() for key in record}
+        if keys & set(ALIASES["text"]):
+            raise BadRecord(EMPTY)
         expected = ", ".join(ALIASES["text"])
-        raise BadRecord(f"empty: no article text (no field among {expected})")
+        raise BadRecord(f"no text field (expected one of: {expected})")
     url = _as_text(_field(record, "url")).strip() or None
     record_id = _as_text(_field(record, "id")).strip()
     origin = url or (f"export:{record_id}" if record_id else fallback_origin)
