@@ -32,7 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true", help="continue the run in --out")
     parser.add_argument("--limit", type=int, help="ask only the first N cases of each set")
     parser.add_argument("--workers", type=int, default=1, help="questions at once (not local)")
-    parser.add_argument("--judge", choices=["local", "openai"], help="LLM that checks citations")
+    parser.add_argument(
+        "--judge",
+        choices=["local", "openai"],
+        help="LLM that checks citations (NEWSQA_JUDGE_BACKEND)",
+    )
 
 
 def _ensure_corpus(
@@ -133,7 +137,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         corpus=str(args.corpus) if args.corpus else None,
         collection=settings.collection,
         limit=args.limit,
-        judge=args.judge,
+        judge=args.judge or settings.judge_backend,
     )
     try:
         done = prepare_folder(out, config, args.resume)
@@ -152,10 +156,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     doc_of = corpora.doc_ids_by_article(corpora.store_origins(store), ids_by_origin)
     assistant = NewsAssistant(settings, store=store)
     judge = None
-    if args.judge:
+    judge_backend = args.judge or settings.judge_backend
+    if judge_backend:
         from assistant.evaluation.judge import make_judge
 
-        judge = make_judge(settings, args.judge)
+        judge = make_judge(settings, judge_backend)
 
     total = sum(len(c.turns) for c in cases)
     tally = {"right": 0, "scored": 0}
