@@ -141,9 +141,25 @@ def test_chitchat_is_just_the_reply():
 def test_excerpt_is_trimmed_to_words_around_the_span():
     text = "word " * 200 + "TARGET" + " word" * 200
     start = text.index("TARGET")
-    html = render.highlighted_excerpt(text, start, start + 6, context=40)
+    html = render.highlighted_excerpt(text, [(start, start + 6)], context=40)
     assert html.startswith("… ") and html.endswith(" …")
     assert "<mark>TARGET</mark>" in html
     # No half words at the edges: every piece between spaces is a whole word.
     pieces = html.removeprefix("… ").removesuffix(" …").split()
     assert set(pieces) == {"word", "<mark>TARGET</mark>"}
+
+
+def test_several_spans_behind_one_marker_are_all_highlighted():
+    first = "Nach Angaben aus Seoul sollen 6.000 weitere Soldaten nach Russland kommen."
+    second = "Bereits 11.000 sind dort."
+    base = _answer().citations[0]
+    other = base.model_copy(
+        update={
+            "span_start": ARTICLE_TEXT.index(second),
+            "span_end": ARTICLE_TEXT.index(second) + len(second),
+            "span_text": second,
+        }
+    )
+    html = render.answer_html(_answer(citations=[base, other]), lookup, answer_id="abc")
+    assert f"<mark>{first}</mark>" in html and f"<mark>{second}</mark>" in html
+    assert html.count('id="nq-abc-1"') == 1

@@ -8,6 +8,7 @@ import queue
 import threading
 from collections.abc import Iterator
 from importlib import resources
+from types import SimpleNamespace
 
 # Set before Gradio is imported: it reads this at import time.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -245,133 +246,154 @@ class NewsApp:
     # ---- layout ---------------------------------------------------------------------------
 
     def blocks(self) -> gr.Blocks:
-        backends = [(label, key) for key, label in BACKEND_LABELS.items()]
         with gr.Blocks(title="newsqa", analytics_enabled=False, fill_height=True) as demo:
             conv = gr.State(Conversation())
-            with gr.Sidebar(label="Articles", open=True, elem_id="nq-side", width=300):
-                gr.HTML('<h2 class="nq-side-title">Stored articles</h2>')
-                corpus = gr.HTML(elem_id="nq-corpus")
-                with gr.Accordion("Filters", open=False, elem_id="nq-filters"):
-                    sources = gr.Dropdown(label="Sources", multiselect=True, choices=[])
-                    languages = gr.Dropdown(label="Languages", multiselect=True, choices=[])
-                    with gr.Row():
-                        date_from = gr.Textbox(label="From", placeholder="YYYY-MM-DD")
-                        date_to = gr.Textbox(label="To", placeholder="YYYY-MM-DD")
-                as_of = gr.Textbox(
-                    label="As of",
-                    placeholder="YYYY-MM-DD",
-                    info="Answer as if asked on this day: later articles are left out.",
-                    elem_id="nq-as-of",
+            side = self._side_panel()
+            with gr.Column(elem_id="nq-main"):
+                gr.HTML(
+                    '<header class="nq-header"><h1>newsqa</h1>'
+                    "<p>Ask about the stored news. Every claim cites the passage it rests on.</p>"
+                    "</header>"
                 )
-                backend = gr.Radio(
-                    backends,
-                    value=self.settings.llm_backend,
-                    label="Answer with",
-                    elem_id="nq-backend",
-                )
-                backend_info = gr.HTML(elem_id="nq-backend-status")
-            gr.HTML(
-                '<header class="nq-header"><h1>newsqa</h1>'
-                "<p>Ask about the stored news. Every claim cites the passage it rests on.</p>"
-                "</header>"
-            )
-            with gr.Tabs(elem_id="nq-tabs"):
-                with gr.Tab("Chat", id="chat"):
-                    chatbot = gr.Chatbot(
-                        elem_id="nq-chat",
-                        show_label=False,
-                        height="62vh",
-                        min_height=320,
-                        latex_delimiters=[],
-                        placeholder="<p class='nq-empty'>Ask a question about the stored "
-                        "articles, or start with one of these:</p>",
-                        examples=[{"text": q} for q in example_questions()],
-                        buttons=["copy"],
-                        layout="bubble",
-                    )
-                    with gr.Row(elem_id="nq-compose", equal_height=True):
-                        question = gr.Textbox(
-                            show_label=False,
-                            placeholder="Ask about the news…",
-                            scale=8,
-                            lines=1,
-                            max_lines=4,
-                            elem_id="nq-question",
-                            autofocus=True,
-                        )
-                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="nq-send")
-                        stop = gr.Button("Stop", variant="stop", scale=1, visible=False,
-                                         elem_id="nq-stop")  # fmt: skip
-                    with gr.Row(elem_id="nq-actions"):
-                        retry = gr.Button("Retry", size="sm", elem_id="nq-retry")
-                        new = gr.Button("New conversation", size="sm", elem_id="nq-new")
-                with gr.Tab("Add articles", id="add", elem_id="nq-add-tab"):
-                    gr.Markdown(
-                        f"Upload files ({' '.join(ALLOWED_EXTENSIONS)}; at most "
-                        f"{self.settings.max_upload_mb:g} MB each) or paste web page and feed "
-                        "URLs, one per line."
-                    )
-                    files = gr.File(
-                        label="Files",
-                        file_count="multiple",
-                        file_types=list(ALLOWED_EXTENSIONS),
-                        elem_id="nq-files",
-                    )
-                    urls = gr.Textbox(
-                        label="URLs",
-                        lines=3,
-                        placeholder="https://example.org/news/story.html\n"
-                        "https://example.org/feed.rss",
-                        elem_id="nq-urls",
-                    )
-                    add = gr.Button("Add to the articles", variant="primary", elem_id="nq-add")
-                    report = gr.HTML(elem_id="nq-report")
-
-            busy = [send, stop]
-            answer_inputs = [conv, backend, sources, languages, date_from, date_to, as_of]
-
-            def working():
-                return gr.update(visible=False), gr.update(visible=True)
-
-            def idle():
-                return gr.update(visible=True), gr.update(visible=False)
-
-            answering = []
-            for trigger in (question.submit, send.click):
-                answering.append(
-                    trigger(self.take_question, [question, conv], [question, chatbot, conv])
-                    .then(working, None, busy)
-                    .then(self.respond, answer_inputs, [chatbot, conv])
-                )
-            answering.append(
-                chatbot.example_select(self.take_example, [conv], [chatbot, conv])
-                .then(working, None, busy)
-                .then(self.respond, answer_inputs, [chatbot, conv])
-            )
-            for trigger in (retry.click, chatbot.retry):
-                answering.append(
-                    trigger(self.prepare_retry, [conv], [chatbot, conv])
-                    .then(working, None, busy)
-                    .then(self.respond, answer_inputs, [chatbot, conv])
-                )
-            for event in answering:
-                event.then(idle, None, busy)
-            stop.click(self.stopped, [conv], [chatbot, conv, *busy], cancels=answering)
-            new.click(self.new_conversation, None, [chatbot, conv], cancels=answering)
-            chatbot.clear(self.new_conversation, None, [chatbot, conv])
-            chatbot.like(self.rate, [conv], None)
-
-            backend.change(self.backend_view, [backend], [backend_info])
-            add.click(
+                with gr.Tabs(elem_id="nq-tabs"):
+                    with gr.Tab("Chat", id="chat"):
+                        chat = self._chat_tab()
+                    with gr.Tab("Add articles", id="add", elem_id="nq-add-tab"):
+                        add = self._add_tab()
+            self._wire_chat(conv, chat, side)
+            add.button.click(
                 self.add_articles,
-                [files, urls],
-                [report, corpus, sources, languages],
+                [add.files, add.urls],
+                [add.report, side.corpus, side.sources, side.languages],
                 concurrency_limit=1,
                 concurrency_id="ingest",
             )
-            demo.load(self.corpus_view, None, [corpus, sources, languages])
-            demo.load(self.backend_view, [backend], [backend_info])
+            side.backend.change(self.backend_view, [side.backend], [side.backend_info])
+            demo.load(self.corpus_view, None, [side.corpus, side.sources, side.languages])
+            demo.load(self.backend_view, [side.backend], [side.backend_info])
         return demo
+
+    def _side_panel(self) -> SimpleNamespace:
+        backends = [(label, key) for key, label in BACKEND_LABELS.items()]
+        with gr.Sidebar(label="Articles", open=True, elem_id="nq-side", width=300):
+            gr.HTML('<h2 class="nq-side-title">Stored articles</h2>')
+            corpus = gr.HTML(elem_id="nq-corpus")
+            with gr.Accordion("Filters", open=False, elem_id="nq-filters"):
+                sources = gr.Dropdown(label="Sources", multiselect=True, choices=[])
+                languages = gr.Dropdown(label="Languages", multiselect=True, choices=[])
+                with gr.Row():
+                    date_from = gr.Textbox(label="From", placeholder="YYYY-MM-DD")
+                    date_to = gr.Textbox(label="To", placeholder="YYYY-MM-DD")
+            as_of = gr.Textbox(
+                label="As of",
+                placeholder="YYYY-MM-DD",
+                info="Answer as if asked on this day: later articles are left out.",
+                elem_id="nq-as-of",
+            )
+            backend = gr.Radio(
+                backends, value=self.settings.llm_backend, label="Answer with", elem_id="nq-backend"
+            )
+            backend_info = gr.HTML(elem_id="nq-backend-status")
+        return SimpleNamespace(
+            corpus=corpus,
+            sources=sources,
+            languages=languages,
+            date_from=date_from,
+            date_to=date_to,
+            as_of=as_of,
+            backend=backend,
+            backend_info=backend_info,
+        )
+
+    def _chat_tab(self) -> SimpleNamespace:
+        chatbot = gr.Chatbot(
+            elem_id="nq-chat",
+            show_label=False,
+            height="62vh",
+            min_height=320,
+            latex_delimiters=[],
+            placeholder="<p class='nq-empty'>Ask a question about the stored articles, "
+            "or start with one of these:</p>",
+            examples=[{"text": q} for q in example_questions()],
+            buttons=["copy"],
+            layout="bubble",
+        )
+        with gr.Row(elem_id="nq-compose", equal_height=True):
+            question = gr.Textbox(
+                show_label=False,
+                placeholder="Ask about the news…",
+                scale=8,
+                lines=1,
+                max_lines=4,
+                elem_id="nq-question",
+                autofocus=True,
+            )
+            send = gr.Button("Ask", variant="primary", scale=1, elem_id="nq-send")
+            stop = gr.Button("Stop", variant="stop", scale=1, visible=False, elem_id="nq-stop")
+        with gr.Row(elem_id="nq-actions"):
+            retry = gr.Button("Retry", size="sm", elem_id="nq-retry")
+            new = gr.Button("New conversation", size="sm", elem_id="nq-new")
+        return SimpleNamespace(
+            chatbot=chatbot, question=question, send=send, stop=stop, retry=retry, new=new
+        )
+
+    def _add_tab(self) -> SimpleNamespace:
+        gr.Markdown(
+            f"Upload files ({' '.join(ALLOWED_EXTENSIONS)}; at most "
+            f"{self.settings.max_upload_mb:g} MB each) or paste web page and feed URLs, "
+            "one per line."
+        )
+        files = gr.File(
+            label="Files",
+            file_count="multiple",
+            file_types=list(ALLOWED_EXTENSIONS),
+            elem_id="nq-files",
+        )
+        urls = gr.Textbox(
+            label="URLs",
+            lines=3,
+            placeholder="https://example.org/news/story.html\nhttps://example.org/feed.rss",
+            elem_id="nq-urls",
+        )
+        button = gr.Button("Add to the articles", variant="primary", elem_id="nq-add")
+        report = gr.HTML(elem_id="nq-report")
+        return SimpleNamespace(files=files, urls=urls, button=button, report=report)
+
+    def _wire_chat(self, conv: gr.State, chat: SimpleNamespace, side: SimpleNamespace) -> None:
+        busy = [chat.send, chat.stop]
+        answer_inputs = [
+            conv, side.backend, side.sources, side.languages, side.date_from, side.date_to,
+            side.as_of,
+        ]  # fmt: skip
+
+        def working():
+            return gr.update(visible=False), gr.update(visible=True)
+
+        def idle():
+            return gr.update(visible=True), gr.update(visible=False)
+
+        starts = [
+            (chat.question.submit, self.take_question, [chat.question, conv],
+             [chat.question, chat.chatbot, conv]),
+            (chat.send.click, self.take_question, [chat.question, conv],
+             [chat.question, chat.chatbot, conv]),
+            (chat.chatbot.example_select, self.take_example, [conv], [chat.chatbot, conv]),
+            (chat.retry.click, self.prepare_retry, [conv], [chat.chatbot, conv]),
+            (chat.chatbot.retry, self.prepare_retry, [conv], [chat.chatbot, conv]),
+        ]  # fmt: skip
+        answering = []
+        for trigger, fn, inputs, outputs in starts:
+            answering.append(
+                trigger(fn, inputs, outputs)
+                .then(working, None, busy)
+                .then(self.respond, answer_inputs, [chat.chatbot, conv])
+            )
+        for event in answering:
+            event.then(idle, None, busy)
+        chat.stop.click(self.stopped, [conv], [chat.chatbot, conv, *busy], cancels=answering)
+        chat.new.click(self.new_conversation, None, [chat.chatbot, conv], cancels=answering)
+        chat.chatbot.clear(self.new_conversation, None, [chat.chatbot, conv])
+        chat.chatbot.like(self.rate, [conv], None)
 
 
 def build_app(

@@ -104,54 +104,78 @@ def _meta_line(title: str, day: date | None, source: str, url: str | None) -> st
     return "".join(parts)
 
 
-def highlighted_excerpt(text: str, start: int, end: int, context: int = CONTEXT_CHARS) -> str:
-    """The span `text[start:end]` in <mark>, with some text either side, escaped."""
-    start = max(0, min(start, len(text)))
-    end = max(start, min(end, len(text)))
-    left = max(0, start - context)
-    right = min(len(text), end + context)
+def highlighted_excerpt(
+    text: str, spans: Sequence[tuple[int, int]], context: int = CONTEXT_CHARS
+) -> str:
+    """The spans of `text` in <mark>, with some text either side, escaped."""
+    clean = sorted(
+        (max(0, min(s, len(text))), max(0, min(e, len(text)))) for s, e in spans if e > s
+    )
+    if not clean:
+        return _flat(text[: 2 * context])
+    merged: list[tuple[int, int]] = []
+    for start, end in clean:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    left = max(0, merged[0][0] - context)
+    right = min(len(text), merged[-1][1] + context)
     # Start and end the excerpt on word boundaries so it does not open mid-word.
     if left > 0:
-        space = text.find(" ", left, start)
+        space = text.find(" ", left, merged[0][0])
         left = space + 1 if space >= 0 else left
     if right < len(text):
-        space = text.rfind(" ", end, right)
+        space = text.rfind(" ", merged[-1][1], right)
         right = space if space >= 0 else right
-    before = ("… " if left > 0 else "") + text[left:start]
-    after = text[end:right] + (" …" if right < len(text) else "")
-    return f"{_flat(before)} <mark>{_flat(text[start:end])}</mark> {_flat(after)}".strip()
+    pieces = ["… " if left > 0 else ""]
+    cursor = left
+    for start, end in merged:
+        pieces.append(_flat(text[cursor:start]))
+        pieces.append(f" <mark>{_flat(text[start:end])}</mark> ")
+        cursor = end
+    pieces.append(_flat(text[cursor:right]))
+    pieces.append(" …" if right < len(text) else "")
+    return re.sub(r" {2,}", " ", "".join(pieces)).strip()
 
 
-def citation_excerpt(citation: Citation, passages: Sequence[Passage], lookup: ArticleLookup) -> str:
-    """The supporting span in its article (or, if the article is gone, in its passage)."""
-    article = lookup(citation.article_id)
-    if article is not None and citation.span_end > citation.span_start:
-        return highlighted_excerpt(article.text, citation.span_start, citation.span_end)
+def citation_excerpt(
+    citations: Sequence[Citation], passages: Sequence[Passage], lookup: ArticleLookup
+) -> str:
+    """The supporting spans in their article (or, if the article is gone, in the passage)."""
+    first = citations[0]
+    article = lookup(first.article_id)
+    spans = [(c.span_start, c.span_end) for c in citations if c.article_id == first.article_id]
+    if article is not None and any(end > start for start, end in spans):
+        return highlighted_excerpt(article.text, spans)
     for passage in passages:
-        if passage.chunk_id == citation.chunk_id:
-            at = passage.text.find(citation.span_text) if citation.span_text else -1
-            if at >= 0:
-                return highlighted_excerpt(passage.text, at, at + len(citation.span_text))
-            return _flat(passage.text)
-    return f"<mark>{_flat(citation.span_text)}</mark>"
+        if passage.chunk_id == first.chunk_id:
+            found = []
+            for citation in citations:
+                at = passage.text.find(citation.span_text) if citation.span_text else -1
+                if at >= 0:
+                    found.append((at, at + len(citation.span_text)))
+            return highlighted_excerpt(passage.text, found) if found else _flat(passage.text)
+    return f"<mark>{_flat(first.span_text)}</mark>"
 
 
 def sources_html(answer: Answer, answer_id: str, lookup: ArticleLookup) -> str:
     """The collapsible list of cited sources, one entry per marker, span highlighted."""
-    by_marker: dict[int, Citation] = {}
+    by_marker: dict[int, list[Citation]] = {}
     for citation in answer.citations:
-        by_marker.setdefault(citation.marker, citation)
+        by_marker.setdefault(citation.marker, []).append(citation)
     if not by_marker:
         return ""
     items = []
     for marker in sorted(by_marker):
-        citation = by_marker[marker]
+        citations = by_marker[marker]
+        citation = citations[0]
         items.append(
             f'<li class="nq-source" id="{_source_anchor(answer_id, marker)}">'
             f'<span class="nq-num">[{marker}]</span>'
             f"{_meta_line(citation.title, citation.date, citation.source, citation.url)}"
             f'<blockquote class="nq-passage">'
-            f"{citation_excerpt(citation, answer.passages, lookup)}</blockquote></li>"
+            f"{citation_excerpt(citations, answer.passages, lookup)}</blockquote></li>"
         )
     count = len(items)
     label = f"{count} source" + ("" if count == 1 else "s")
