@@ -56,10 +56,12 @@ _CREDIT_MAX = 160
 # A credit glued to the end of an image caption: "... (Archivbild) © IMAGO/Yonhap News".
 _TRAILING_CREDIT = re.compile(r"\s*©\s*[^©\n]{1,60}$")
 
-_COOKIE = re.compile(r"\bcookies?\b", re.IGNORECASE)
-_CONSENT = re.compile(
-    r"(accept|consent|agree|privacy|we use|this (web)?site uses|einwillig|zustimm|akzeptier|"
-    r"datenschutz|verwende[nt]|nutzt)",
+# Consent banners, in the phrasing they actually use; "cookies" alone is a word bakeries use too.
+_COOKIE_NOTICE = re.compile(
+    r"(we use cookies|uses cookies|use of cookies|accept (all )?cookies|cookie (settings|policy|"
+    r"preferences|consent)|manage cookies|wir (verwenden|nutzen|setzen) cookies|"
+    r"(verwendet|nutzt|setzt) cookies|cookies (akzeptieren|zulassen|ablehnen)|"
+    r"cookie-einstellungen|alle akzeptieren|datenschutzeinstellungen)",
     re.IGNORECASE,
 )
 _COOKIE_MAX = 400
@@ -105,7 +107,7 @@ def is_boilerplate(line: str) -> bool:
         return True
     if len(line) <= _CREDIT_MAX and _CREDIT.match(line):
         return True
-    return bool(len(line) <= _COOKIE_MAX and _COOKIE.search(line) and _CONSENT.search(line))
+    return bool(len(line) <= _COOKIE_MAX and _COOKIE_NOTICE.search(line))
 
 
 def clean_text(text: str, language: str | None = None) -> str:
