@@ -7,8 +7,9 @@
 #
 # The benchmark stores live outside the repository, one data folder per set under
 # $NEWSQA_BENCH_STORES (default /tmp/newsqa-bench); the first run of a set ingests its corpus
-# (rtqa-small: 1,209 articles, the longest step), later runs reuse it. RESUME=1 continues an
-# interrupted run instead of starting it again.
+# (rtqa-small: 1,209 articles, the longest step), later runs reuse it. xquad-de and rtqa-small
+# use the `news` collection of that folder, the store bench/retrieval.py builds and measures.
+# RESUME=1 continues an interrupted run instead of starting it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,14 +46,15 @@ one() {
       run "$1" seed "$BENCH/seed/questions.jsonl" "$BENCH/seed/followups.jsonl" \
         --corpus "$BENCH/seed/corpus.jsonl" --backend "${1#seed-}" ;;
     xquad-extractive)
+      COLLECTION_ARGS=(--collection news)
       run "$1" xquad-de "$BENCH/xquad-de/questions-en.jsonl" "$BENCH/xquad-de/questions-de.jsonl" \
         --corpus "$BENCH/xquad-de/corpus.jsonl" --backend extractive --workers 2 ;;
     xquad-local)
+      COLLECTION_ARGS=(--collection news)
       use_local_model
       run "$1" xquad-de "$BENCH/xquad-de/questions-en.jsonl" "$BENCH/xquad-de/questions-de.jsonl" \
         --corpus "$BENCH/xquad-de/corpus.jsonl" --backend local --limit "$LOCAL_LIMIT" ;;
     rtqa-small-extractive | rtqa-small-local)
-      # The store shared with the retrieval benchmarks: its `news` collection in its own folder.
       COLLECTION_ARGS=(--collection news)
       local extra=(--backend extractive --workers 2)
       if [ "$1" = rtqa-small-local ]; then
