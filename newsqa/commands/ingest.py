@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from rich.console import Console
 from rich.markup import escape
@@ -85,7 +86,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         console.print("interrupted: run the same command again to finish (nothing is lost)")
         return 130
     except Exception as exc:  # a store or model that cannot be used: say which and why
-        console.print(f"[red]newsqa ingest: {escape(str(exc))}[/red]")
+        # Plain print: a message a script may grep must not be re-wrapped to the terminal width.
+        print(f"newsqa ingest: {exc}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(_summary(report), ensure_ascii=False))

@@ -1,0 +1,258 @@
+"""`newsqa ingest`, `list`, `stats` and `delete` as a user runs them: real subprocesses, a real
+store. The crash test kills `newsqa ingest` with SIGKILL midway and checks that running it again
+ends exactly where one uninterrupted run ends."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+GOOD = """Harbour ferry returns after repairs
+
+The harbour ferry is back in service after three months of repairs, the port authority said
+on Monday. The boat now runs every 20 minutes between the old town and the island, and a
+second vessel will join the line in July.
+"""
+GERMAN = """Neue Buslinie zum Flughafen
+
+Ab Dezember fährt eine neue Buslinie alle 15 Minuten vom Hauptbahnhof zum Flughafen. Die
+Verkehrsbetriebe rechnen mit 4.000 Fahrgästen am Tag; die Fahrt dauert 25 Minuten.
+"""
+
+
+def newsqa(*args: str, data_dir: Path, env: dict[str, str] | None = None, **kw):
+    return subprocess.run(
+        [sys.executable, "-m", "newsqa", "--data-dir", str(data_dir), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=900,
+        **kw,
+    )
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "ferry.txt").write_text(
+        "---\ndate: 2024-06-03\nsource: Harbour Times\n---\n" + GOOD, encoding="utf-8"
+    )
+    (news / "bus.txt").write_text(
+        "---\ndate: 2023-11-20\nsource: Stadtblatt\n---\n" + GERMAN, encoding="utf-8"
+    )
+    return news
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data dir with the two articles, shared by the read-only command tests."""
+    base = tmp_path_factory.mktemp("cli")
+    news = base / "news"
+    news.mkdir()
+    (news / "ferry.txt").write_text(
+        "---\ndate: 2024-06-03\nsource: Harbour Times\n---\n" + GOOD, encoding="utf-8"
+    )
+    (news / "bus.txt").write_text(
+        "---\ndate: 2023-11-20\nsource: Stadtblatt\n---\n" + GERMAN, encoding="utf-8"
+    )
+    result = newsqa("ingest", str(news), "--quiet", data_dir=base / "data")
+    assert result.returncode == 0, result.stderr
+    return base / "data"
+
+
+def test_ingest_prints_a_summary_and_exits_zero(folder: Path, tmp_path: Path) -> None:
+    result = newsqa("ingest", str(folder), data_dir=tmp_path / "data")
+    assert result.returncode == 0, result.stderr
+    assert "ingest summary" in result.stdout
+    assert "articles (" in result.stderr  # the progress line with its rates
+    again = newsqa("ingest", str(folder), "--json", "--quiet", data_dir=tmp_path / "data")
+    assert again.returncode == 0
+    summary = json.loads(again.stdout)
+    assert (summary["added"], summary["unchanged"], summary["failed"]) == (0, 2, [])
+
+
+def test_ingest_names_each_failure_and_exits_non_zero(folder: Path, tmp_path: Path) -> None:
+    (folder / "scan.pdf").write_bytes(b"%PDF-1.4 not supported here")
+    result = newsqa(
+        "ingest",
+        str(folder),
+        str(tmp_path / "nowhere"),
+        "--json",
+        "--quiet",
+        data_dir=tmp_path / "data",
+    )
+    assert result.returncode == 1
+    summary = json.loads(result.stdout)
+    assert summary["added"] == 2
+    failed = {Path(f["item"]).name: f["reason"] for f in summary["failed"]}
+    assert set(failed) == {"scan.pdf", "nowhere"}
+    assert "unsupported file type" in failed["scan.pdf"]
+    assert "no such file" in failed["nowhere"]
+    table = newsqa("ingest", str(folder / "scan.pdf"), "--quiet", data_dir=tmp_path / "data")
+    assert table.returncode == 1
+    assert "scan.pdf" in table.stdout and "unsupported file type" in table.stdout
+
+
+def test_ingest_refuses_a_collection_built_with_another_model(ingested: Path, folder: Path) -> None:
+    result = newsqa(
+        "ingest",
+        str(folder),
+        "--quiet",
+        data_dir=ingested,
+        env={"NEWSQA_EMBEDDING_BACKEND": "openai", "NEWSQA_EMBEDDING_URL": "http://127.0.0.1:9"},
+    )
+    assert result.returncode == 2
+    assert "was built with e5:multilingual-e5-small" in result.stderr
+    assert "use another --collection or re-ingest" in result.stderr
+
+
+def test_list_shows_the_articles_with_filters(ingested: Path) -> None:
+    rows = json.loads(newsqa("list", "--json", data_dir=ingested).stdout)
+    assert [(r["date"], r["source"], r["language"]) for r in rows] == [
+        ("2024-06-03", "Harbour Times", "en"),
+        ("2023-11-20", "Stadtblatt", "de"),
+    ]
+    german = json.loads(newsqa("list", "--json", "--language", "de", data_dir=ingested).stdout)
+    assert [r["title"] for r in german] == ["Neue Buslinie zum Flughafen"]
+    since = newsqa("list", "--json", "--since", "2024-01-01", data_dir=ingested).stdout
+    assert [r["source"] for r in json.loads(since)] == ["Harbour Times"]
+    by_source = newsqa("list", "--json", "--source", "Stadtblatt", data_dir=ingested).stdout
+    assert [r["language"] for r in json.loads(by_source)] == ["de"]
+    table = newsqa("list", data_dir=ingested, env={"COLUMNS": "200"}).stdout
+    assert "Harbour ferry returns after repairs" in table and "Stadtblatt" in table
+
+
+def test_stats_describe_the_collection(ingested: Path) -> None:
+    stats = json.loads(newsqa("stats", "--json", data_dir=ingested).stdout)
+    assert stats["articles"] == 2 and stats["chunks"] >= 2
+    assert stats["languages"] == {"de": 1, "en": 1}
+    assert stats["sources"] == {"Harbour Times": 1, "Stadtblatt": 1}
+    assert (stats["date_min"], stats["date_max"]) == ("2023-11-20", "2024-06-03")
+    assert stats["embedding_model"] == "e5:multilingual-e5-small"
+    assert "articles" in newsqa("stats", data_dir=ingested).stdout
+
+
+def test_delete_by_id_and_by_source(ingested: Path, tmp_path: Path) -> None:
+    data = tmp_path / "copy"
+    shutil.copytree(ingested, data)
+    rows = json.loads(newsqa("list", "--json", data_dir=data).stdout)
+    ferry = next(r["id"] for r in rows if r["source"] == "Harbour Times")
+    result = newsqa("delete", ferry, "0000000000000000", data_dir=data)
+    assert result.returncode == 1  # one id named nothing, and says so
+    assert "deleted 1 article(s)" in result.stdout
+    assert "no article 0000000000000000" in result.stderr
+    assert newsqa("delete", "--source", "Stadtblatt", data_dir=data).returncode == 0
+    stats = json.loads(newsqa("stats", "--json", data_dir=data).stdout)
+    assert (stats["articles"], stats["chunks"]) == (0, 0)
+    assert newsqa("delete", data_dir=data).returncode == 2
+
+
+# -- crash safety ------------------------------------------------------------------------------
+
+
+def _write_bench_folder(bench_dir: Path, folder: Path, count: int = 40) -> None:
+    """`count` rtqa-small articles, one JSON file each, cut to their first paragraphs so the
+    test embeds about one chunk per article."""
+    folder.mkdir()
+    with (bench_dir / "rtqa-small" / "corpus.jsonl").open(encoding="utf-8") as lines:
+        for n, line in enumerate(lines):
+            if n == count:
+                break
+            record = json.loads(line)
+            text, cut = record["text"], ""
+            for paragraph in text.split("\n"):
+                if len(cut) + len(paragraph) > 700 and cut:
+                    break
+                cut += paragraph + "\n"
+            record["text"] = cut
+            (folder / f"{n:03d}.json").write_text(json.dumps(record), encoding="utf-8")
+
+
+def _stored(data_dir: Path) -> tuple[dict[str, str], set[str], dict[str, str]]:
+    """(chunk id → text in the article store, chunk ids in Chroma, origin → article)."""
+    import chromadb
+
+    db = sqlite3.connect(data_dir / "articles" / "news.sqlite3")
+    chunks = dict(
+        db.execute(
+            "SELECT c.id, c.text FROM chunks c JOIN articles a ON a.id = c.article_id"
+            " WHERE a.complete = 1"
+        )
+    )
+    assert db.execute("SELECT COUNT(*) FROM articles WHERE complete = 0").fetchone()[0] == 0
+    origins = dict(db.execute("SELECT origin, article_id FROM origins"))
+    db.close()
+    client = chromadb.PersistentClient(
+        path=str(data_dir / "chroma"),
+        settings=chromadb.Settings(anonymized_telemetry=False),
+    )
+    got = client.get_collection("news").get(include=["documents"])
+    chroma = dict(zip(got["ids"], got["documents"], strict=True))
+    assert chroma == {i: chunks[i] for i in chroma}, "a Chroma text differs from the store's"
+    return chunks, set(chroma), origins
+
+
+def _complete_articles(data_dir: Path) -> int:
+    path = data_dir / "articles" / "news.sqlite3"
+    if not path.exists():
+        return 0
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+        try:
+            return db.execute("SELECT COUNT(*) FROM articles WHERE complete = 1").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return 0
+
+
+@pytest.mark.slow
+def test_sigkill_midway_then_rerun_ends_as_one_clean_run(bench_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "rtqa40"
+    _write_bench_folder(bench_dir, folder)
+
+    clean = newsqa("ingest", str(folder), "--json", "--quiet", data_dir=tmp_path / "clean")
+    assert clean.returncode == 0, clean.stderr
+    assert json.loads(clean.stdout)["added"] == 40
+
+    crashed = tmp_path / "crashed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsqa", "--data-dir", str(crashed), "ingest", str(folder)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while _complete_articles(crashed) < 5 and proc.poll() is None:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run finished before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait()
+    done_before = _complete_articles(crashed)
+    assert 5 <= done_before < 40
+
+    rerun = newsqa("ingest", str(folder), "--json", "--quiet", data_dir=crashed)
+    assert rerun.returncode == 0, rerun.stderr
+    summary = json.loads(rerun.stdout)
+    assert summary["unchanged"] == done_before
+    assert summary["added"] == 40 - done_before
+
+    clean_chunks, clean_chroma, clean_origins = _stored(tmp_path / "clean")
+    crashed_chunks, crashed_chroma, crashed_origins = _stored(crashed)
+    assert crashed_chunks == clean_chunks
+    assert crashed_chroma == clean_chroma == set(clean_chunks)
+    assert crashed_origins == clean_origins
