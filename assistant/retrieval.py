@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -26,20 +27,25 @@ from vectorstore.store import Hit, NewsStore, SearchFilter
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """How the two candidate lists and the recency prior combine (tuned on bench/retrieval.py).
+    """How the two candidate lists and the recency prior combine (tuned with bench/retrieval.py).
 
-    A candidate scores `dense / (rrf_k + dense_rank) + lexical / (rrf_k + lexical_rank)`, a list
-    it is missing from adding nothing, times the recency factor when a question date is given.
+    "linear": cosine similarity plus `lexical` times the raw BM25 score; a chunk the dense list
+    missed gets the lowest cosine the list holds. Raw BM25 grows with the number and rarity of
+    the words matched, so a strong lexical match (a name, a number) lifts a chunk and a weak one
+    (a single shared common word) barely moves it, which rank fusion cannot tell apart.
+    "rrf": `dense / (rrf_k + dense_rank) + lexical / (rrf_k + lexical_rank)`.
     """
 
+    method: Literal["linear", "rrf"] = "linear"
     dense: float = 1.0
-    lexical: float = 0.7
+    lexical: float = 0.004
     rrf_k: float = 20.0
-    # Recency: an article `age` days older than the question keeps
-    # `floor + (1 - floor) * exp(-age / tau)` of its score; undated ones keep `undated`.
-    recency_tau_days: float = 30.0
-    recency_floor: float = 0.5
-    recency_undated: float = 0.75
+    # Recency, for a question asked on a given day: an article `age` days older loses
+    # `recency * (1 - exp(-age / tau))` (undated ones `recency * undated_share`), so recent news
+    # is preferred and older news can still win on a clearly better match.
+    recency: float = 0.02
+    recency_tau_days: float = 14.0
+    undated_share: float = 0.5
     # Articles dated this many days after the question still count (time zones, late dating).
     future_grace_days: int = 1
     duplicate_jaccard: float = 0.8
@@ -71,17 +77,15 @@ def jaccard(a: frozenset, b: frozenset) -> float:
     return len(a & b) / len(a | b)
 
 
-def recency_factor(published: date | None, as_of: date, weights: FusionWeights) -> float | None:
-    """The share of its score an article keeps for a question asked on `as_of`; None when the
-    article was published after that day (a question cannot be about later news)."""
+def recency_penalty(published: date | None, as_of: date, weights: FusionWeights) -> float | None:
+    """What an article loses for a question asked on `as_of`; None when it was published after
+    that day (a question cannot be about later news)."""
     if published is None:
-        return weights.recency_undated
+        return weights.recency * weights.undated_share
     age = (as_of - published).days
     if age < -weights.future_grace_days:
         return None
-    age = max(age, 0)
-    floor = weights.recency_floor
-    return floor + (1.0 - floor) * math.exp(-age / weights.recency_tau_days)
+    return weights.recency * (1.0 - math.exp(-max(age, 0) / weights.recency_tau_days))
 
 
 class HybridRetriever:
@@ -117,18 +121,21 @@ class HybridRetriever:
         for rank, hit in enumerate(dense, 1):
             cand = cands.setdefault(hit.chunk.id, _Candidate(hit.chunk))
             cand.dense_rank = rank
-            cand.score += w.dense / (w.rrf_k + rank)
+            cand.score = w.dense * (hit.score if w.method == "linear" else 1 / (w.rrf_k + rank))
+        floor = w.dense * dense[-1].score if dense and w.method == "linear" else 0.0
         for rank, hit in enumerate(lexical, 1):
-            cand = cands.setdefault(hit.chunk.id, _Candidate(hit.chunk))
+            cand = cands.get(hit.chunk.id)
+            if cand is None:
+                cand = cands[hit.chunk.id] = _Candidate(hit.chunk, score=floor)
             cand.lexical_rank = rank
-            cand.score += w.lexical / (w.rrf_k + rank)
+            cand.score += w.lexical * (hit.score if w.method == "linear" else 1 / (w.rrf_k + rank))
         kept: list[_Candidate] = []
         for cand in cands.values():
             if as_of is not None:
-                factor = recency_factor(cand.chunk.date, as_of, w)
-                if factor is None:
+                penalty = recency_penalty(cand.chunk.date, as_of, w)
+                if penalty is None:
                     continue
-                cand.score *= factor
+                cand.score -= penalty
             kept.append(cand)
         # Ties (rare) go to the better dense rank: the more robust of the two signals.
         kept.sort(key=lambda c: (-c.score, c.dense_rank or 10**6, c.chunk.id))
