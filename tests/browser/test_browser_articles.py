@@ -46,7 +46,7 @@ def open_add_tab(page: Page) -> None:
 def add_files(page: Page, *paths) -> None:
     page.locator("#nq-files input[type=file]").set_input_files([str(p) for p in paths])
     # Wait until Gradio has uploaded every file before pressing the button.
-    expect(page.locator("#nq-files")).to_contain_text(paths[-1].name)
+    expect(page.locator("#nq-files tr", has_text=paths[-1].stem)).to_have_count(1)
     page.click("#nq-add")
 
 

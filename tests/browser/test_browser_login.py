@@ -27,6 +27,7 @@ def test_wrong_password_is_refused_and_right_one_lets_in(chromium, login_app):
     tab.get_by_role("button", name="Login").click()
     expect(tab.get_by_text("Incorrect Credentials")).to_be_visible()
     assert tab.locator("#nq-chat").count() == 0
+    tab.get_by_label("username").fill("editor")
     tab.get_by_label("password").fill("correct horse")
     tab.get_by_role("button", name="Login").click()
     expect(tab.locator("#nq-chat")).to_be_visible(timeout=30_000)
