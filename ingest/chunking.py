@@ -121,6 +121,7 @@ def chunk_article(
 
     spans: list[tuple[int, int]] = []
     first = 0
+    fresh = 0  # the first piece not yet in any chunk; pieces before it are overlap
     while first < len(pieces):
         # Greedy: add whole pieces while the estimate (sum of pieces plus one token per
         # separator) stays within budget, then confirm with a real count.
@@ -129,8 +130,13 @@ def chunk_article(
         while last + 1 < len(pieces) and budget + 1 + pieces[last + 1].tokens <= chunk_tokens:
             last += 1
             budget += 1 + pieces[last].tokens
+        last = max(last, fresh)
         while last > first and not fits(pieces[first].start, pieces[last].end):
-            last -= 1
+            # Give up new pieces first, then overlap; a chunk always brings something new.
+            if last > fresh:
+                last -= 1
+            else:
+                first += 1
         start, end = pieces[first].start, pieces[last].end
         if last == first and not fits(start, end):
             # A single piece over the embedding model's limit: halve it at token boundaries.
@@ -144,8 +150,14 @@ def chunk_article(
         overlap = 0
         while next_first - 1 > first and overlap + pieces[next_first - 1].tokens <= overlap_tokens:
             next_first -= 1
-            overlap += pieces[next_first].tokens
+            overlap += pieces[next_first].tokens + 1  # plus the separator between pieces
+        # Separators are not always one token; the real count decides.
+        while next_first <= last and (
+            _count(encoding, text[pieces[next_first].start : pieces[last].end]) > overlap_tokens
+        ):
+            next_first += 1
         first = next_first
+        fresh = last + 1
 
     return [
         Chunk(

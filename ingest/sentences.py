@@ -50,52 +50,59 @@ _SENTENCE_STARTERS = frozenset((
 ))  # fmt: skip
 
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
-_LINE = re.compile(r"\n")
+# A line break and the first character of the next line.
+_LINE_BREAK = re.compile(r"\n[ \t]*(\S)")
 _TERMINAL = re.compile(r"[.!?…]+[\"'”“’»«)\]]*(?=\s|$)")
+_NEXT_CHAR = re.compile(r"\s*(\S)")
 _WORD_BEFORE = re.compile(r"([\w.]+)\.$")
 _NEXT_WORD = re.compile(r"\s*[\"'„“”‘»«(\[]*([\w.]+)")
 _DOTTED = re.compile(r"^(?:\w\.)+\w$")
+# How far back to look for the word before a full stop; longer words are never abbreviations.
+_LOOK_BACK = 40
+
+# All look-arounds below work on positions in the whole text (no slicing of the remainder), so
+# splitting stays linear even for a 50,000-character paragraph without line breaks.
 
 
-def _ends_sentence(segment: str, match: re.Match[str]) -> bool:
-    rest = segment[match.end() :]
-    following = rest.lstrip()
-    if not following:
+def _ends_sentence(text: str, match: re.Match[str], end: int) -> bool:
+    following = _NEXT_CHAR.match(text, match.end(), end)
+    if following is None:
         return True
-    first = following[0]
-    if first.islower():
+    if following.group(1).islower():
         return False
-    if "." not in match.group() or any(c in match.group() for c in "!?…"):
+    mark = match.group()
+    if "." not in mark or any(c in mark for c in "!?…"):
         return True
-    before = _WORD_BEFORE.search(segment, 0, match.start() + 1)
+    window_start = max(0, match.start() - _LOOK_BACK)
+    before = _WORD_BEFORE.search(text[window_start : match.start() + 1])
     if before is None:
         return True
     word = before.group(1).lower()
-    next_match = _NEXT_WORD.match(rest)
-    next_word = next_match.group(1).lower() if next_match else ""
     if word in _ABBREVIATIONS:
         return False
     if len(word) == 1 and word.isalpha():
         return False  # an initial, or part of "z. B."
+    next_match = _NEXT_WORD.match(text, match.end(), end)
+    next_word = next_match.group(1).lower() if next_match else ""
     if _DOTTED.match(word) or word in _AMBIGUOUS:
         return next_word in _SENTENCE_STARTERS  # "U.S. The" ends; "U.S. Army" does not
     if word.isdigit() and len(word) <= 2:
         if next_word.rstrip(".") in _MONTHS:
             return False
-        lead = segment[: before.start()].rstrip().rsplit(maxsplit=1)
+        word_start = window_start + before.start()
+        lead = text[max(0, word_start - _LOOK_BACK) : word_start].rsplit(maxsplit=1)
         if lead and lead[-1].lower() in _ORDINAL_LEADS:
             return False
     return True
 
 
 def _split_segment(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    segment = text[start:end]
-    cut = 0
-    for match in _TERMINAL.finditer(segment):
-        if _ends_sentence(segment, match):
-            _add(spans, start + cut, start + match.end(), text)
+    cut = start
+    for match in _TERMINAL.finditer(text, start, end):
+        if _ends_sentence(text, match, end):
+            _add(spans, cut, match.end(), text)
             cut = match.end()
-    _add(spans, start + cut, end, text)
+    _add(spans, cut, end, text)
 
 
 def _add(spans: list[tuple[int, int]], start: int, end: int, text: str) -> None:
@@ -112,11 +119,10 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     in lower case (a hard-wrapped sentence)."""
     groups: list[tuple[int, int]] = []
     group_start = start
-    for match in _LINE.finditer(text, start, end):
-        following = text[match.end() : end].lstrip()
-        if following and not following[0].islower():
+    for match in _LINE_BREAK.finditer(text, start, end):
+        if not match.group(1).islower():
             groups.append((group_start, match.start()))
-            group_start = match.end()
+            group_start = match.start() + 1
     groups.append((group_start, end))
     return groups
 
