@@ -64,5 +64,6 @@ def report_html(report: IngestReport | None, rejected: Sequence[Failure]) -> str
     )
     return (
         f'<div class="nq-report {css}"><p><b>{esc(counts)}</b> '
-        f"({report.chunks_added} passages, {report.seconds:.1f} s)</p>{_failures(failed)}</div>"
+        f"({report.chunks_added} passage{'' if report.chunks_added == 1 else 's'}, "
+        f"{report.seconds:.1f} s)</p>{_failures(failed)}</div>"
     )

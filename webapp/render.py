@@ -208,11 +208,10 @@ def answer_html(answer: Answer, lookup: ArticleLookup, answer_id: str | None = N
     if answer.is_chitchat:
         return f'<div class="nq-answer">{_flat(answer.answer)}</div>'
     if answer.declined:
-        said = _flat(answer.answer) if answer.answer.strip() else ""
+        # The assistant's own wording ("The articles do not say.") would repeat the notice.
         return (
             f'<div class="nq-answer nq-declined">'
             f'<p class="nq-notice">The stored articles do not answer this question.</p>'
-            f"{f'<p>{said}</p>' if said else ''}"
             f"{closest_passages_html(answer.passages)}</div>"
         )
     unsupported = sum(1 for c in answer.checks if not c.supported)
