@@ -72,8 +72,13 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _pieces(text: str, encoding: tiktoken.Encoding, limit: int) -> list[_Piece]:
+    """Sentences with their token counts, over-long ones cut into parts of at most `limit`."""
     pieces: list[_Piece] = []
     for sent_start, sent_end in split_sentences(text):
+        tokens = len(encoding.encode_ordinary(text[sent_start:sent_end]))
+        if tokens <= limit:
+            pieces.append(_Piece(sent_start, sent_end, tokens))
+            continue
         for start, end in _cut(text, sent_start, sent_end, encoding, limit):
             start, end = _trimmed(text, start, end)
             if start < end:
