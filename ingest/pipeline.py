@@ -23,6 +23,7 @@ import contextlib
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,19 +74,30 @@ class _Pending:
 
 
 class _EmbedWriter:
-    """The background stage: embed a batch, upsert it into Chroma, mark its articles complete."""
+    """The background stage: embed chunks in exact batches, upsert them into Chroma, and mark
+    each article complete once all of its chunks are there.
 
-    def __init__(self, store: NewsStore, on_batch: Callable[[int, int], None]) -> None:
+    Batches cut across article boundaries, so the model always gets `batch_size` texts at a
+    time (as when it encodes a plain list) and only the run's very last batch is short.
+    """
+
+    def __init__(
+        self, store: NewsStore, batch_size: int, on_stored: Callable[[int, int], None]
+    ) -> None:
         self.store = store
         self.embeddings = store.embeddings
-        self.on_batch = on_batch
+        self.batch_size = max(1, batch_size)
+        self.on_stored = on_stored
         self.error: BaseException | None = None
         self._queue: queue.Queue[list[_Pending] | None] = queue.Queue(maxsize=_QUEUE_BATCHES)
         self._stop = threading.Event()
+        self._waiting: deque[_Pending] = deque()  # in submission order
+        self._unwritten: dict[str, int] = {}  # article id -> chunks not yet in Chroma
+        self._chunks: list[Chunk] = []  # submitted, not yet embedded, in order
         self._thread = threading.Thread(target=self._run, name="ingest-embed", daemon=True)
         self._thread.start()
 
-    def submit(self, batch: list[_Pending]) -> None:
+    def submit(self, batch: list[_Pending] | None) -> None:
         while True:
             self.raise_if_failed()
             try:
@@ -99,8 +111,8 @@ class _EmbedWriter:
             raise self.error
 
     def finish(self) -> None:
-        """Wait until every submitted batch is stored."""
-        self.submit(None)  # type: ignore[arg-type]
+        """Wait until every submitted article is stored."""
+        self.submit(None)
         self._thread.join()
         self.raise_if_failed()
 
@@ -121,20 +133,39 @@ class _EmbedWriter:
             while not self._stop.is_set():
                 batch = self._queue.get()
                 if batch is None:
+                    if not self._stop.is_set():
+                        self._write(everything=True)
                     return
-                self._store(batch)
+                for item in batch:
+                    self._waiting.append(item)
+                    self._unwritten[item.article.id] = len(item.chunks)
+                    self._chunks.extend(item.chunks)
+                self._write(everything=False)
         except BaseException as exc:  # handed to the main thread, which re-raises it
             self.error = exc
 
-    def _store(self, batch: list[_Pending]) -> None:
-        chunks = [c for item in batch for c in item.chunks]
-        if chunks:
-            vectors = self.embeddings.embed_documents([c.text for c in chunks])
-            self.store.write_vectors(chunks, vectors)
-        for item in batch:
+    def _write(self, everything: bool) -> None:
+        while self._chunks and (everything or len(self._chunks) >= self.batch_size):
+            if self._stop.is_set():
+                return
+            batch, self._chunks = self._chunks[: self.batch_size], self._chunks[self.batch_size :]
+            vectors = self.embeddings.embed_documents([c.text for c in batch])
+            self.store.write_vectors(batch, vectors)
+            for chunk in batch:
+                self._unwritten[chunk.article_id] -= 1
+            self._complete(len(batch))
+        self._complete(0)
+
+    def _complete(self, chunks_written: int) -> None:
+        done = 0
+        while self._waiting and self._unwritten[self._waiting[0].article.id] == 0:
+            item = self._waiting.popleft()
+            del self._unwritten[item.article.id]
             if self.store.docstore.mark_complete(item.article.id, item.origin, item.replaces):
                 self.store.delete_articles([item.replaces])  # type: ignore[list-item]
-        self.on_batch(len(batch), len(chunks))
+            done += 1
+        if done or chunks_written:
+            self.on_stored(done, chunks_written)
 
 
 class _Ingest:
@@ -164,7 +195,7 @@ class _Ingest:
         self.encoding = get_encoding(settings.tokenizer, settings.tiktoken_cache_dir)
         self.batch: list[_Pending] = []
         self.batch_chunks = 0
-        self.writer = _EmbedWriter(store, self._stored)
+        self.writer = _EmbedWriter(store, settings.embedding_batch_size, self._stored)
 
     # -- progress -----------------------------------------------------------------------------
 
@@ -251,7 +282,7 @@ class _Ingest:
             # Its old version may be one this run has not stored yet: let the writer catch up.
             self._flush()
             self.writer.finish()
-            self.writer = _EmbedWriter(self.store, self._stored)
+            self.writer = _EmbedWriter(self.store, self.settings.embedding_batch_size, self._stored)
             if not any(r.article_id == replaces for r in self.origins.values()):
                 self.store.delete_articles([replaces])
                 self.stored.discard(replaces)

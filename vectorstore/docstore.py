@@ -302,10 +302,11 @@ class DocStore:
         return [found[c] for c in chunk_ids if c in found]
 
     def chunk_texts(self) -> list[tuple[str, str, str]]:
-        """(chunk_id, text, language) of every chunk of a complete article, for BM25."""
+        """(chunk_id, text, language) of every chunk of a complete article, in the order the
+        articles were stored (BM25 and the ingest benchmark read them)."""
         rows = self._query(
             "SELECT c.id, c.text, a.language FROM chunks c JOIN articles a ON a.id = c.article_id"
-            " WHERE a.complete = 1 ORDER BY c.article_id, c.idx"
+            " WHERE a.complete = 1 ORDER BY a.rowid, c.idx"
         )
         return [(r["id"], r["text"], r["language"]) for r in rows]
 

@@ -1,0 +1,134 @@
+"""Ingest throughput: the whole pipeline against the bare embedding model, and re-ingest cost.
+
+For each corpus (read in place from ../shared/bench, never copied into the repo) the first
+`--limit` articles go into a fresh temporary data dir. Printed per corpus:
+
+- articles/s and chunks/s of the first ingest (wall clock);
+- the bare e5 model encoding the very same chunk texts in the same batches, in the same run;
+- pipeline/bare throughput ratio, by wall clock and by this process's CPU time (the CPU ratio
+  is the steadier figure on a machine shared with other work);
+- the re-ingest speedup (first ingest time / unchanged re-ingest time);
+- peak resident memory of the process so far (ru_maxrss).
+
+Usage: .venv/bin/python bench/ingest.py [--limit 200] [--corpus gnad-de --corpus rtqa-small]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from ingest.pipeline import ingest_sources  # noqa: E402
+from newsqa.settings import Settings  # noqa: E402
+from vectorstore.embeddings import E5Embeddings  # noqa: E402
+from vectorstore.store import NewsStore  # noqa: E402
+
+BENCH = REPO.parent / "shared" / "bench"
+
+
+def _clock() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _limited_copy(corpus: str, limit: int, folder: Path) -> Path:
+    """The first `limit` records of the corpus as one JSONL file in a temporary folder."""
+    source = BENCH / corpus / "corpus.jsonl"
+    target = folder / f"{corpus}.jsonl"
+    with source.open(encoding="utf-8") as lines, target.open("w", encoding="utf-8") as out:
+        for n, line in enumerate(lines):
+            if n == limit:
+                break
+            out.write(line)
+    return target
+
+
+def bench_corpus(corpus: str, limit: int, embeddings: E5Embeddings, batch_size: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"bench-ingest-{corpus}-") as tmp:
+        tmp_path = Path(tmp)
+        data = _limited_copy(corpus, limit, tmp_path)
+        settings = Settings(
+            _env_file=None, data_dir=tmp_path / "data", embedding_batch_size=batch_size
+        )
+        store = NewsStore(settings, embeddings=embeddings)
+
+        wall, cpu = _clock()
+        first = ingest_sources([data], store, settings)
+        wall_first, cpu_first = time.perf_counter() - wall, time.process_time() - cpu
+
+        texts = [text for _, text, _ in store.docstore.chunk_texts()]
+        wall, cpu = _clock()
+        embeddings.embed_documents(texts)
+        wall_bare, cpu_bare = time.perf_counter() - wall, time.process_time() - cpu
+
+        wall, _ = _clock()
+        again = ingest_sources([data], store, settings)
+        wall_again = time.perf_counter() - wall
+        store.close()
+
+    articles = first.added + first.duplicates
+    return {
+        "corpus": corpus,
+        "articles": articles,
+        "added": first.added,
+        "duplicates": first.duplicates,
+        "failed": len(first.failed),
+        "chunks": first.chunks_added,
+        "seconds": round(wall_first, 1),
+        "articles_per_s": round(articles / wall_first, 2),
+        "chunks_per_s": round(first.chunks_added / wall_first, 2),
+        "bare_seconds": round(wall_bare, 1),
+        "bare_chunks_per_s": round(len(texts) / wall_bare, 2),
+        "ratio_wall": round(wall_bare / wall_first, 3),
+        "ratio_cpu": round(cpu_bare / cpu_first, 3),
+        "reingest_seconds": round(wall_again, 2),
+        "reingest_unchanged": again.unchanged,
+        "reingest_speedup": round(wall_first / wall_again, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--limit", type=int, default=200, help="articles per corpus")
+    parser.add_argument(
+        "--corpus", action="append", help="gnad-de and/or rtqa-small (default: both)"
+    )
+    parser.add_argument("--batch-size", type=int, default=16, help="embedding batch size")
+    parser.add_argument("--json", action="store_true", help="one JSON object per corpus")
+    args = parser.parse_args()
+    if not BENCH.is_dir():
+        print(f"benchmark data not found at {BENCH}", file=sys.stderr)
+        return 2
+    embeddings = E5Embeddings(batch_size=args.batch_size)
+    for corpus in args.corpus or ["gnad-de", "rtqa-small"]:
+        result = bench_corpus(corpus, args.limit, embeddings, args.batch_size)
+        if args.json:
+            print(json.dumps(result), flush=True)
+            continue
+        print(
+            f"{corpus}: {result['articles']} articles ({result['duplicates']} duplicates, "
+            f"{result['failed']} failed), {result['chunks']} chunks in {result['seconds']} s\n"
+            f"  pipeline        {result['articles_per_s']} articles/s, "
+            f"{result['chunks_per_s']} chunks/s\n"
+            f"  bare embedder   {result['bare_chunks_per_s']} chunks/s "
+            f"({result['bare_seconds']} s for the same chunk texts)\n"
+            f"  pipeline/bare   {result['ratio_wall']} by wall clock, "
+            f"{result['ratio_cpu']} by CPU time\n"
+            f"  re-ingest       {result['reingest_seconds']} s "
+            f"({result['reingest_unchanged']} unchanged): {result['reingest_speedup']}x faster\n"
+            f"  peak memory     {result['peak_rss_mb']} MB (ru_maxrss, whole process so far)",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
