@@ -249,3 +249,14 @@ def test_50_mb_jsonl_streams(tmp_path: Path) -> None:
     assert report["loaded"] == count and report["kinds"] == ["Article"]
     # One record at a time: memory grows by a few copies of one article, not by the file.
     assert report["grown_kb"] < 30 * 1024
+
+
+def test_latin1_html_and_csv(tmp_path: Path, settings: Settings) -> None:
+    sentence = "Die Größe der Straßenbahn überrascht viele Fahrgäste in Köln. "
+    page = f"<html><head><title>Größe</title></head><body><article><p>{sentence * 4}</p>"
+    (tmp_path / "alt.html").write_bytes((page + "</article></body></html>").encode("latin-1"))
+    (tmp_path / "alt.csv").write_bytes(f'title,text\nGröße,"{sentence}"\n'.encode("cp1252"))
+    csv_row, html = load(tmp_path / "alt.csv", settings) + load(tmp_path / "alt.html", settings)
+    assert (csv_row.title, html.title) == ("Größe", "Größe")
+    assert csv_row.text == sentence.strip()
+    assert html.text == (sentence * 4).strip()
