@@ -28,7 +28,13 @@ def _cell(scores: dict, name: str) -> str:
 
 
 def main() -> None:
-    head = ["run", "questions", *(label for _, label in COLUMNS), "answer s (median / p95)"]
+    head = [
+        "run",
+        "questions",
+        *(label for _, label in COLUMNS),
+        "correct by language",
+        "answer s (median / p95)",
+    ]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for summary_path in sorted(EVALS.glob("*/summary.json")):
@@ -40,9 +46,13 @@ def main() -> None:
         if not s["run"].get("complete", True):
             questions += " INCOMPLETE"
         cells = [_cell(s["scores"], name) for name, _ in COLUMNS]
-        print(
-            f"| {summary_path.parent.name} | {questions} | " + " | ".join(cells) + f" | {speed} |"
+        by_lang = ", ".join(
+            f"{lang} {entry['correct']['mean']:.2f} ({entry['questions']})"
+            for lang, entry in s["by_lang"].items()
+            if "correct" in entry
         )
+        row = [summary_path.parent.name, questions, *cells, by_lang, speed]
+        print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,6 +81,25 @@ def _compare(runs: list[str], console: Console) -> int:
         return 2
     sys.stdout.write(comparison_markdown(result, a, b))
     return 0
+
+
+def _code_version() -> str | None:
+    """The git commit the run was made with (and "+dirty" when files were changed), if known."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if head.returncode != 0:
+        return None
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
 def write_outputs(out: Path, records: list[dict], run: dict[str, Any]) -> dict[str, Any]:
@@ -215,6 +235,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "complete": not interrupted,
         "workers": workers,
         "embedding_model": settings.embedding_model,
+        "llm_threads": settings.llm_threads,
+        "code": _code_version(),
     }
     summary = write_outputs(out, records, run_info)
     scores = summary["scores"]
