@@ -57,6 +57,8 @@ _NEXT_CHAR = re.compile(r"\s*(\S)")
 _WORD_BEFORE = re.compile(r"([\w.]+)\.$")
 _NEXT_WORD = re.compile(r"\s*[\"'„“”‘»«(\[]*([\w.]+)")
 _DOTTED = re.compile(r"^(?:\w\.)+\w$")
+# Marks before a number that make it a rank, not a sentence end ("Weiter: 10. Gruber").
+_RANK_LEADS = frozenset(":–—-(/")
 # How far back to look for the word before a full stop; longer words are never abbreviations.
 _LOOK_BACK = 40
 
@@ -64,7 +66,7 @@ _LOOK_BACK = 40
 # splitting stays linear even for a 50,000-character paragraph without line breaks.
 
 
-def _ends_sentence(text: str, match: re.Match[str], end: int) -> bool:
+def _ends_sentence(text: str, match: re.Match[str], start: int, end: int) -> bool:
     following = _NEXT_CHAR.match(text, match.end(), end)
     if following is None:
         return True
@@ -90,7 +92,12 @@ def _ends_sentence(text: str, match: re.Match[str], end: int) -> bool:
         if next_word.rstrip(".") in _MONTHS:
             return False
         word_start = window_start + before.start()
-        lead = text[max(0, word_start - _LOOK_BACK) : word_start].rsplit(maxsplit=1)
+        lead_text = text[max(start, word_start - _LOOK_BACK) : word_start].rstrip()
+        if not lead_text:
+            return False  # a numbered list item: "1. What is ..."
+        if lead_text[-1] in _RANK_LEADS:
+            return False  # a rank after a colon or dash: "Weiter: 10. Bernhard Gruber"
+        lead = lead_text.rsplit(maxsplit=1)
         if lead and lead[-1].lower() in _ORDINAL_LEADS:
             return False
     return True
@@ -98,19 +105,26 @@ def _ends_sentence(text: str, match: re.Match[str], end: int) -> bool:
 
 def _split_segment(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
     cut = start
+    first = len(spans)
     for match in _TERMINAL.finditer(text, start, end):
-        if _ends_sentence(text, match, end):
-            _add(spans, cut, match.end(), text)
+        if _ends_sentence(text, match, start, end):
+            _add(spans, cut, match.end(), text, first)
             cut = match.end()
-    _add(spans, cut, end, text)
+    _add(spans, cut, end, text, first)
 
 
-def _add(spans: list[tuple[int, int]], start: int, end: int, text: str) -> None:
+def _add(spans: list[tuple[int, int]], start: int, end: int, text: str, first: int) -> None:
+    """Append a trimmed span; a stray mark ("...", ".") joins the sentence before it in the
+    same line instead of standing as a sentence of its own."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    if start < end:
+    if start >= end:
+        return
+    if len(spans) > first and end - start <= 4 and not any(c.isalnum() for c in text[start:end]):
+        spans[-1] = (spans[-1][0], end)
+    else:
         spans.append((start, end))
 
 

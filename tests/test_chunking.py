@@ -71,6 +71,22 @@ def make_article(text: str, title: str = "A title") -> Article:
             ["The poll by Selzer & Co. Sept. 12-15 had a 3.5-point margin.", "It was new."],
         ),
         (
+            "Answers:\n1. What is No. 1 on the list? It is Thriller.",
+            ["Answers:", "1. What is No. 1 on the list?", "It is Thriller."],
+        ),
+        (
+            "Weiter: 10. Bernhard Gruber (AUT) – 11. Lukas Klapfer. Dann kam Regen.",
+            ["Weiter: 10. Bernhard Gruber (AUT) – 11. Lukas Klapfer.", "Dann kam Regen."],
+        ),
+        (
+            "He left in 2024. The end came at 10. Then silence.",
+            ["He left in 2024.", "The end came at 10.", "Then silence."],
+        ),
+        (
+            "Training starts. ... Then the game begins.",
+            ["Training starts. ...", "Then the game begins."],
+        ),
+        (
             "Wait... What happened? Nobody knows (yet). Next!",
             ["Wait...", "What happened?", "Nobody knows (yet).", "Next!"],
         ),
