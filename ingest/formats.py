@@ -29,9 +29,14 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+# Emphasis marks only at word edges, so snake_case names and 2*3 keep their characters.
+_MD_EMPHASIS = re.compile(r"(?<!\w)(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
 _MD_HEADING_MARKS = re.compile(r"(?m)^\s{0,3}#{1,6}\s+")
 _MD_QUOTE = re.compile(r"(?m)^\s{0,3}>\s?")
+
+
+# A first line longer than this is the article's opening paragraph, not its title.
+_TITLE_MAX = 200
 
 
 class TooLarge(ValueError):
@@ -77,6 +82,9 @@ def _split_title(body: str, markdown: bool) -> tuple[str, str]:
             continue
         title = line.strip()
         rest = lines[index + 1 :]
+        if len(title) > _TITLE_MAX:
+            # A file that starts straight with its text: no title line to take.
+            return "", "\n".join(lines[index:])
         if markdown:
             heading = _HEADING.match(line)
             if heading:

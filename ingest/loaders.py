@@ -16,6 +16,7 @@ export file (without extension) for records, or the file's parent folder for sin
 from __future__ import annotations
 
 import contextlib
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from ingest.formats import (
 )
 from ingest.models import Article, Failure
 from ingest.pages import extract_page
+from ingest.records import host_of
 from newsqa.settings import Settings
 
 Loaded = Article | Failure
@@ -110,8 +112,11 @@ def load_file(path: Path, settings: Settings) -> Iterator[Loaded]:
         yield Failure(item=str(path), reason=str(exc))
     except PermissionError:
         yield Failure(item=str(path), reason="permission denied")
-    except OSError as exc:
-        yield Failure(item=str(path), reason=f"could not read: {exc.strerror or exc}")
+    except (OSError, EOFError, zlib.error) as exc:
+        # OSError covers unreadable files and "not a gzipped file"; a cut-off or corrupt
+        # .gz raises EOFError or zlib.error part-way, after the records before it loaded.
+        reason = getattr(exc, "strerror", None) or str(exc)
+        yield Failure(item=str(path), reason=f"could not read: {reason}")
 
 
 def _folder_files(folder: Path) -> Iterator[Path]:
@@ -148,7 +153,7 @@ def load_url(url: str, settings: Settings) -> Iterator[Loaded]:
                 text=page.text,
                 title=page.title,
                 date=parse_date(page.date),
-                source=page.sitename or (httpx.URL(fetched.url).host.removeprefix("www.")),
+                source=page.sitename or host_of(fetched.url),
                 url=url,
                 authors=page.authors,
             )

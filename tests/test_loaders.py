@@ -336,3 +336,35 @@ def test_feed_file_with_entries_that_carry_their_text(tmp_path: Path, settings: 
     [article] = load(path, settings)
     assert article.title == "Dredging" and article.source == "Bayside Courier"
     assert article.text == f"{BODY_EN}\n\n{BODY_EN}"
+
+
+def test_text_file_that_starts_with_its_text(tmp_path: Path, settings: Settings) -> None:
+    path = tmp_path / "untitled.txt"
+    path.write_text(f"{BODY_EN} {BODY_EN}\n\nA second paragraph follows here.")
+    [article] = load(path, settings)
+    assert article.text.startswith(BODY_EN)  # the long first line is text, not a title
+    assert article.title == (
+        "The harbour board voted on Monday to dredge the northern channel before the autumn storms."
+    )
+
+
+def test_markdown_keeps_snake_case_and_arithmetic(tmp_path: Path, settings: Settings) -> None:
+    path = tmp_path / "code.md"
+    path.write_text(f"# Release\n\n{BODY_EN} The flag is max_file_mb and 2*3*4 is 24, *really*.")
+    [article] = load(path, settings)
+    assert article.text.endswith("The flag is max_file_mb and 2*3*4 is 24, really.")
+
+
+def test_corrupt_gzip_export_keeps_what_loaded(tmp_path: Path, settings: Settings) -> None:
+    import gzip
+
+    path = tmp_path / "export.jsonl.gz"
+    lines = [
+        json.dumps({"id": f"g{i}", "title": f"T{i}", "text": f"{BODY_EN} {i}"}) for i in range(50)
+    ]
+    data = gzip.compress("\n".join(lines).encode())
+    path.write_bytes(data[: len(data) // 2])  # cut off half way
+    items = load(path, settings)
+    assert len(articles(items)) >= 1
+    [failure] = failures(items)
+    assert failure.item == str(path) and failure.reason.startswith("could not read: ")
