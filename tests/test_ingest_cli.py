@@ -145,6 +145,12 @@ def test_stats_describe_the_collection(ingested: Path) -> None:
     assert "articles" in newsqa("stats", data_dir=ingested).stdout
 
 
+def test_ingest_leaves_the_keyword_index_built(ingested: Path) -> None:
+    meta = json.loads((ingested / "lexical" / "news" / "meta.json").read_text(encoding="utf-8"))
+    stats = json.loads(newsqa("stats", "--json", data_dir=ingested).stdout)
+    assert meta["chunks"] == stats["chunks"]
+
+
 def test_delete_by_id_and_by_source(ingested: Path, tmp_path: Path) -> None:
     data = tmp_path / "copy"
     shutil.copytree(ingested, data)
@@ -157,6 +163,8 @@ def test_delete_by_id_and_by_source(ingested: Path, tmp_path: Path) -> None:
     assert newsqa("delete", "--source", "Stadtblatt", data_dir=data).returncode == 0
     stats = json.loads(newsqa("stats", "--json", data_dir=data).stdout)
     assert (stats["articles"], stats["chunks"]) == (0, 0)
+    meta = json.loads((data / "lexical" / "news" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["chunks"] == 0
     assert newsqa("delete", data_dir=data).returncode == 2
 
 

@@ -276,12 +276,22 @@ class NewsStore:
             hits.append(Hit(chunk_from_record(chunk_id, text, meta), 1.0 - float(distance)))
         return hits
 
-    def _current_lexical(self) -> LexicalIndex:
+    def refresh_lexical(self) -> bool:
+        """Bring the BM25 index in step with the article store now; True if it was rebuilt.
+
+        Searches do this on their own when needed; ingest and delete call it so that the
+        first question after them does not wait for the rebuild.
+        """
         with self._lock:
             stamp = self.stamp
-            if self.lexical.stamp != stamp:
-                self.lexical.rebuild(self.docstore.chunk_texts(), stamp)
-            return self.lexical
+            if self.lexical.stamp == stamp:
+                return False
+            self.lexical.rebuild(self.docstore.chunk_texts(), stamp)
+            return True
+
+    def _current_lexical(self) -> LexicalIndex:
+        self.refresh_lexical()
+        return self.lexical
 
     @property
     def stamp(self) -> str:

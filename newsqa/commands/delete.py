@@ -31,6 +31,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         targets.extend(store.docstore.ids_by_source(args.source))
     missing = [i for i in args.ids if store.get_article(i) is None]
     deleted = store.delete_articles(list(dict.fromkeys(targets)))
+    store.refresh_lexical()
     print(f"deleted {deleted} article(s)")
     for article_id in missing:
         print(f"newsqa delete: no article {article_id}", file=sys.stderr)

@@ -81,6 +81,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 )
 
             report = ingest_sources(args.sources, store, settings, on_progress=show)
+            bar.update(task, description="keyword index")
+            store.refresh_lexical()
             bar.update(task, description="done")
     except KeyboardInterrupt:
         console.print("interrupted: run the same command again to finish (nothing is lost)")
