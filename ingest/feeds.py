@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
 
 import feedparser
 import httpx
@@ -15,7 +16,7 @@ from ingest.assemble import RawArticle, build_article, drop_leading_title
 from ingest.dates import parse_date
 from ingest.fetch import FetchError, fetch, is_url
 from ingest.models import Article, Failure
-from ingest.pages import extract_page, split_authors
+from ingest.pages import Page, extract_page, split_authors
 from ingest.records import host_of
 from newsqa.settings import Settings
 
@@ -56,14 +57,46 @@ def _word_count(text: str) -> int:
     return len(text.split())
 
 
+class _EntryPages:
+    """Fetches entry pages for one feed, and stops trying a host once it did not answer: a feed
+    of fifty links to a dead site costs one timeout, not fifty."""
+
+    def __init__(self, settings: Settings, get_client: Callable[[], httpx.Client]) -> None:
+        self._settings = settings
+        self._get_client = get_client
+        self._unreachable: dict[str, str] = {}
+
+    def page(self, link: str) -> Page | str:
+        """The entry's page, or why there is none."""
+        host = urlsplit(link).netloc.lower()  # host and port: one server, not one machine
+        if host in self._unreachable:
+            return self._unreachable[host]
+        try:
+            fetched = fetch(link, self._settings, self._get_client())
+        except FetchError as exc:
+            if exc.unreachable:
+                self._unreachable[host] = str(exc)
+            return str(exc)
+        page = extract_page(fetched.content, fetched.url)
+        if page is None or _word_count(page.text) < MIN_PAGE_WORDS:
+            return "its page holds no article text"
+        return page
+
+
 def load_feed(
     content: bytes,
     *,
     item: str,
     settings: Settings,
     get_client: Callable[[], httpx.Client],
+    base_url: str | None = None,
 ) -> Iterator[Article | Failure]:
-    parsed = feedparser.parse(content)
+    """Every entry of an RSS/Atom feed as an Article or a Failure naming the entry.
+
+    `base_url` (the feed's own URL) resolves relative entry links.
+    """
+    headers = {"content-location": base_url} if base_url else None
+    parsed = feedparser.parse(content, response_headers=headers)
     if not parsed.entries:
         problem = parsed.get("bozo_exception")
         why = f": {problem}" if problem else ""
@@ -71,11 +104,12 @@ def load_feed(
         yield Failure(item=item, reason=reason)
         return
     feed_title = (parsed.feed.get("title") or "").strip()
+    pages = _EntryPages(settings, get_client)
     for number, entry in enumerate(parsed.entries, start=1):
         link = (entry.get("link") or "").strip()
         label = entry.get("title") or link or entry.get("id") or "untitled"
         entry_item = f"{item} entry {number} ({label})"
-        yield _load_entry(entry, link, entry_item, feed_title, settings, get_client)
+        yield _load_entry(entry, link, entry_item, feed_title, pages)
 
 
 def _load_entry(
@@ -83,8 +117,7 @@ def _load_entry(
     link: str,
     item: str,
     feed_title: str,
-    settings: Settings,
-    get_client: Callable[[], httpx.Client],
+    pages: _EntryPages,
 ) -> Article | Failure:
     title = entry.get("title")
     date = parse_date(entry.get("published_parsed") or entry.get("updated_parsed"))
@@ -94,26 +127,22 @@ def _load_entry(
     source = feed_title or host_of(link)
     problem = "the entry has no link"
     if is_url(link):
-        try:
-            fetched = fetch(link, settings, get_client())
-            page = extract_page(fetched.content, fetched.url)
-            if page is not None and _word_count(page.text) >= MIN_PAGE_WORDS:
-                return build_article(
-                    RawArticle(
-                        item=item,
-                        origin=origin,
-                        # The page's headline may differ from the entry's title.
-                        text=drop_leading_title(page.text, page.title),
-                        title=title or page.title,
-                        date=date or parse_date(page.date),
-                        source=page.sitename or source,
-                        url=link,
-                        authors=authors or page.authors,
-                    )
+        page = pages.page(link)
+        if isinstance(page, Page):
+            return build_article(
+                RawArticle(
+                    item=item,
+                    origin=origin,
+                    # The page's headline may differ from the entry's title.
+                    text=drop_leading_title(page.text, page.title),
+                    title=title or page.title,
+                    date=date or parse_date(page.date),
+                    source=page.sitename or source,
+                    url=link,
+                    authors=authors or page.authors,
                 )
-            problem = "its page holds no article text"
-        except FetchError as exc:
-            problem = str(exc)
+            )
+        problem = page
     text = _entry_text(entry)
     words = _word_count(text)
     if words < MIN_ENTRY_WORDS:

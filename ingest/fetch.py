@@ -15,7 +15,15 @@ _ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
 
 
 class FetchError(Exception):
-    """A URL could not be fetched; the message says why, in words a user understands."""
+    """A URL could not be fetched; the message says why, in words a user understands.
+
+    `unreachable` is true when the host itself did not answer (refused, timed out, unknown
+    name), so that other URLs on the same host need not be tried.
+    """
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)
@@ -73,13 +81,13 @@ def fetch(url: str, settings: Settings, client: httpx.Client) -> Fetched:
                 content_type=response.headers.get("content-type", "").lower(),
             )
     except httpx.TimeoutException as exc:
-        raise FetchError(f"timed out after {timeout:g} s") from exc
+        raise FetchError(f"timed out after {timeout:g} s", unreachable=True) from exc
     except httpx.TooManyRedirects as exc:
         raise FetchError("could not fetch: too many redirects") from exc
     except httpx.InvalidURL as exc:
         raise FetchError(f"not a valid URL: {exc}") from exc
     except httpx.TransportError as exc:
-        raise FetchError(f"could not fetch: {_reason(exc)}") from exc
+        raise FetchError(f"could not fetch: {_reason(exc)}", unreachable=True) from exc
 
 
 def _too_large(size: int, settings: Settings) -> str:

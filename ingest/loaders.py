@@ -139,7 +139,11 @@ def load_url(url: str, settings: Settings) -> Iterator[Loaded]:
             return
         if looks_like_feed(fetched.content, fetched.content_type):
             yield from load_feed(
-                fetched.content, item=url, settings=settings, get_client=get_client
+                fetched.content,
+                item=url,
+                settings=settings,
+                get_client=get_client,
+                base_url=fetched.url,
             )
             return
         page = extract_page(fetched.content, fetched.url)

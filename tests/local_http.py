@@ -66,13 +66,19 @@ def serve(routes: dict[str, Route]) -> Iterator[Site]:
         thread.join(timeout=5)
 
 
+@dataclass
+class Silent:
+    url: str
+    connections: list[socket.socket]
+
+
 @contextlib.contextmanager
-def silent_server() -> Iterator[str]:
-    """A loopback server that accepts connections and never sends a byte; yields its URL."""
+def silent_server() -> Iterator[Silent]:
+    """A loopback server that accepts connections and never sends a byte."""
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
     stop = threading.Event()
-    held: list[socket.socket] = []
+    silent = Silent(f"http://127.0.0.1:{listener.getsockname()[1]}/slow", [])
 
     def accept() -> None:
         while not stop.is_set():
@@ -80,16 +86,16 @@ def silent_server() -> Iterator[str]:
                 connection, _ = listener.accept()
             except (TimeoutError, OSError):
                 continue
-            held.append(connection)
+            silent.connections.append(connection)
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/slow"
+        yield silent
     finally:
         stop.set()
         thread.join(timeout=5)
-        for connection in held:
+        for connection in silent.connections:
             connection.close()
         listener.close()
 

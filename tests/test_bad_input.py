@@ -175,8 +175,30 @@ def test_unreachable_url(settings: Settings) -> None:
 
 def test_url_that_times_out(tmp_path: Path) -> None:
     settings = Settings(_env_file=None, data_dir=tmp_path / "data", fetch_timeout_s=0.5)
-    with silent_server() as url:
-        assert load(url, settings) == [Failure(item=url, reason="timed out after 0.5 s")]
+    with silent_server() as silent:
+        assert load(silent.url, settings) == [
+            Failure(item=silent.url, reason="timed out after 0.5 s")
+        ]
+
+
+def test_feed_of_a_dead_host_costs_one_timeout(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", fetch_timeout_s=0.5)
+    with silent_server() as silent:
+        entries = "".join(
+            f"<item><title>Story {i}</title><link>{silent.url}/{i}</link></item>" for i in range(5)
+        )
+        path = tmp_path / "feed.rss"
+        path.write_text(
+            f'<?xml version="1.0"?><rss version="2.0"><channel>{entries}</channel></rss>'
+        )
+        items = load(path, settings)
+        assert len(silent.connections) == 1
+    assert [f.item for f in items if isinstance(f, Failure)] == [
+        f"{path} entry {i} (Story {i - 1})" for i in range(1, 6)
+    ]
+    assert {f.reason for f in items if isinstance(f, Failure)} == {
+        "timed out after 0.5 s, and it carries no text of its own"
+    }
 
 
 def test_url_with_an_error_status(settings: Settings) -> None:
