@@ -174,6 +174,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         _ensure_corpus(args.corpus, content, store, settings, console)
         ids_by_origin = corpora.record_ids_by_origin(args.corpus)
     doc_of = corpora.doc_ids_by_article(corpora.store_origins(store), ids_by_origin)
+    gold_ids = {d for case in cases for turn in case.turns for d in turn.doc_ids}
+    known = {d for ids in doc_of.values() for d in ids} | set(doc_of)
+    if gold_ids and not gold_ids & known:
+        console.print(
+            "[yellow]none of the set's doc_ids is in this collection: retrieval scores will be "
+            "0 (pass --corpus with the set's corpus)[/yellow]"
+        )
     assistant = NewsAssistant(settings, store=store)
     judge = None
     judge_backend = args.judge or settings.judge_backend
