@@ -136,3 +136,13 @@ def test_compare_says_what_was_fixed_and_broken(tmp_path):
     assert "fixed 1, broken 1" in text
     assert "## Fixed (1)" in text and "**q1**" in text
     assert "| correct (contains gold) | 0.333 | 0.667 | +0.333 |" in text
+
+
+def test_the_ragas_export_reads_back_as_a_question_set(tmp_path):
+    from assistant.evaluation.export import write_ragas
+    from assistant.evaluation.formats import load_cases
+
+    path = tmp_path / "ragas.jsonl"
+    assert write_ragas([_record("a", ["6000"], "6,000 [1].", passage="P")], path) == 1
+    (case,) = load_cases(path)
+    assert case.turns[0].question == "Q a?" and case.turns[0].answers == ["6000"]
