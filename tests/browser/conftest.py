@@ -50,13 +50,8 @@ def start_app(data_dir: Path, ingest: bool = True, **overrides) -> RunningApp:
     from vectorstore.store import NewsStore
     from webapp.app import launch
 
-    settings = Settings(
-        _env_file=None,
-        data_dir=data_dir,
-        port=free_port(),
-        llm_backend="extractive",
-        **overrides,
-    )
+    fields = {"llm_backend": "extractive", **overrides}
+    settings = Settings(_env_file=None, data_dir=data_dir, port=free_port(), **fields)
     store = NewsStore(settings)
     if ingest:
         report = ingest_sources([SAMPLES], store, settings)

@@ -1,0 +1,56 @@
+"""The app on the real local model (Qwen2.5 1.5B through llama.cpp): streamed, cited answers,
+and a second user waiting in line sees their place while the model is busy."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from assistant.local_model import default_model_path
+from newsqa.settings import Settings
+from tests.browser.conftest import screenshot, start_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# The joined Qwen model of the user's own data dir (`newsqa models pull` puts it there).
+QWEN = default_model_path(Settings(_env_file=None))
+
+
+@pytest.fixture(scope="module")
+def local_app(tmp_path_factory):
+    if not QWEN.is_file():
+        pytest.skip(f"the local model {QWEN} is missing: run `newsqa models pull`")
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama-cpp-python is not installed")
+    running = start_app(tmp_path_factory.mktemp("local") / "data", llm_backend="local",
+                        llm_model_path=QWEN)  # fmt: skip
+    yield running
+    running.demo.close()
+
+
+def test_local_model_answers_with_a_citation_and_queues_a_second_user(chromium, local_app):
+    first = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    second = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    for tab in (first, second):
+        tab.goto(local_app.url)
+        expect(tab.locator("#nq-backend-status")).to_contain_text("ready")
+    first.fill("#nq-question textarea", "Who won the cup final?")
+    first.click("#nq-send")
+    # While the first answer is being written, the second user asks and waits their turn.
+    expect(first.locator("#nq-chat .nq-streaming")).to_be_visible(timeout=30_000)
+    second.fill("#nq-question textarea", "How long does the rail strike last?")
+    second.click("#nq-send")
+    expect(second.locator("#nq-chat .nq-status")).to_contain_text(
+        "1 person ahead of you", timeout=30_000
+    )
+    answer = first.locator("#nq-chat .nq-answer:not(.nq-streaming)")
+    expect(answer).to_contain_text("Harbour City", timeout=300_000)
+    expect(answer.locator("a.nq-cite").first).to_be_visible()
+    expect(first.locator("#nq-backend-status")).to_contain_text("present")
+    screenshot(first, "local-model-answer.png")
+    later = second.locator("#nq-chat .nq-answer:not(.nq-streaming)")
+    expect(later).to_contain_text(re.compile(r"48[ -]hour"), timeout=300_000)
+    expect(later.locator("a.nq-cite").first).to_be_visible()
