@@ -37,3 +37,24 @@ def decode_bytes(data: bytes) -> str:
     if text and len(_CONTROL.findall(text)) > _MAX_CONTROL_SHARE * len(text):
         raise NotText("binary file, not text")
     return text
+
+
+def decode_line(data: bytes) -> str:
+    """Decode one line of a streamed export, never failing: a file already judged to be text
+    may still have a stray byte, and one odd line must not stop the lines after it."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def looks_binary(head: bytes) -> bool:
+    """True for the first few kB of a file that is binary (NUL bytes, or mostly controls)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    if b"\x00" in head:
+        return True
+    # Only control characters matter here, so bytes that are not UTF-8 (Latin-1 umlauts, a
+    # character cut at the 8 kB edge) may simply be dropped.
+    text = head.decode("utf-8", errors="ignore")
+    return bool(text) and len(_CONTROL.findall(text)) > _MAX_CONTROL_SHARE * len(text)

@@ -16,7 +16,7 @@ from typing import IO
 
 from ingest.assemble import RawArticle, build_article
 from ingest.dates import parse_date
-from ingest.decoding import NotText, decode_bytes
+from ingest.decoding import NotText, decode_bytes, decode_line, looks_binary
 from ingest.models import Article, Failure
 from ingest.pages import extract_page, split_authors
 from ingest.records import BadRecord, record_to_raw
@@ -199,8 +199,16 @@ def _open_binary(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
+def _check_text(path: Path) -> None:
+    """Refuse a binary file before streaming it, rather than report each of its 'lines'."""
+    with _open_binary(path) as handle:
+        if looks_binary(handle.read(8192)):
+            raise NotText("binary file, not text")
+
+
 def load_jsonl_file(path: Path, settings: Settings) -> Iterator[Article | Failure]:
     """One JSON object per line, streamed: memory stays flat for any file size."""
+    _check_text(path)
     resolved = str(path.resolve())
     seen_any = False
 
@@ -242,11 +250,12 @@ class _Broken:
 
 def _decoded_lines(handle: IO[bytes]) -> Iterator[str]:
     for line in handle:
-        yield decode_bytes(line)
+        yield decode_line(line)
 
 
 def load_csv_file(path: Path, settings: Settings) -> Iterator[Article | Failure]:
     """A header row naming the fields, then one article per row; streamed."""
+    _check_text(path)
     resolved = str(path.resolve())
     # Article bodies exceed csv's default 128 kB field limit; the file limit is the real bound.
     csv.field_size_limit(max(csv.field_size_limit(), int(settings.max_file_mb * 1024 * 1024)))
@@ -254,8 +263,8 @@ def load_csv_file(path: Path, settings: Settings) -> Iterator[Article | Failure]
         first = handle.readline()
         handle.seek(0)
         try:
-            dialect = csv.Sniffer().sniff(decode_bytes(first), delimiters=",;\t")
-        except (csv.Error, NotText):
+            dialect = csv.Sniffer().sniff(decode_line(first), delimiters=",;\t")
+        except csv.Error:
             dialect = csv.excel_tab if path.suffix == ".tsv" else csv.excel
         reader = csv.reader(_decoded_lines(handle), dialect)
         try:
@@ -263,8 +272,8 @@ def load_csv_file(path: Path, settings: Settings) -> Iterator[Article | Failure]
         except StopIteration:
             yield Failure(item=str(path), reason="empty: no articles in the file")
             return
-        except (NotText, csv.Error) as exc:
-            yield Failure(item=str(path), reason=str(exc))
+        except csv.Error as exc:
+            yield Failure(item=str(path), reason=f"unreadable header: {exc}")
             return
         header = [name.strip().lstrip("\ufeff") for name in header]
         rows = 0
@@ -274,7 +283,7 @@ def load_csv_file(path: Path, settings: Settings) -> Iterator[Article | Failure]
                 row = next(reader)
             except StopIteration:
                 break
-            except (NotText, csv.Error) as exc:
+            except csv.Error as exc:
                 yield Failure(item=f"{path}:{line}", reason=f"unreadable row: {exc}")
                 continue
             if not any(cell.strip() for cell in row):

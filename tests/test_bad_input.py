@@ -282,3 +282,25 @@ def test_latin1_html_and_csv(tmp_path: Path, settings: Settings) -> None:
     assert (csv_row.title, html.title) == ("Größe", "Größe")
     assert csv_row.text == sentence.strip()
     assert html.text == (sentence * 4).strip()
+
+
+def test_binary_exports_are_one_failure_each(tmp_path: Path, settings: Settings) -> None:
+    for name in ("dump.jsonl", "dump.csv"):
+        (tmp_path / name).write_bytes(b"\x00\x01\x02garbage\n" * 1000)
+        assert load(tmp_path / name, settings) == [
+            Failure(item=str(tmp_path / name), reason="binary file, not text")
+        ]
+
+
+def test_csv_row_with_a_stray_byte_does_not_stop_the_rest(
+    tmp_path: Path, settings: Settings
+) -> None:
+    path = tmp_path / "mixed.csv"
+    rows = [b"title,text", f'Eins,"{BODY}"'.encode(), b'Zwei,"Stra\x81e ' + BODY.encode() + b'"']
+    rows.append(f'Drei,"{BODY}"'.encode())
+    path.write_bytes(b"\n".join(rows) + b"\n")
+    assert [a.title for a in load(path, settings) if isinstance(a, Article)] == [
+        "Eins",
+        "Zwei",
+        "Drei",
+    ]

@@ -360,7 +360,7 @@ def test_corrupt_gzip_export_keeps_what_loaded(tmp_path: Path, settings: Setting
 
     path = tmp_path / "export.jsonl.gz"
     lines = [
-        json.dumps({"id": f"g{i}", "title": f"T{i}", "text": f"{BODY_EN} {i}"}) for i in range(50)
+        json.dumps({"id": f"g{i}", "title": f"T{i}", "text": f"{BODY_EN} {i}"}) for i in range(2000)
     ]
     data = gzip.compress("\n".join(lines).encode())
     path.write_bytes(data[: len(data) // 2])  # cut off half way
