@@ -252,8 +252,8 @@ def e5():
 def test_chunks_fit_the_embedding_models_own_limit(
     bench_dir: Path, encoding: tiktoken.Encoding, e5
 ) -> None:
-    # The real multilingual-e5 tokenizer (with its "passage: " prefix and special tokens) counts
-    # German text in more tokens than tiktoken does; a tight model limit must still hold.
+    # The real multilingual-e5 tokenizer, counting what the model reads ("passage: " prefix and
+    # special tokens included), with a limit tighter than what 220 tiktoken tokens need.
     def count(text: str) -> int:
         return e5.token_count(text, False)
 
