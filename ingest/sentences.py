@@ -14,15 +14,14 @@ import re
 
 _ABBREVIATIONS = frozenset((
     # German
-    "dr", "prof", "hr", "fr", "frl", "nr", "str", "bzw", "ca", "vgl", "usw", "etc", "evtl",
+    "dr", "prof", "hr", "fr", "frl", "nr", "str", "bzw", "ca", "vgl", "evtl", "chr",
     "ggf", "inkl", "zzgl", "bspw", "sog", "mio", "mrd", "tsd", "abs", "art", "bd", "jh", "jhd",
     "min", "max", "mind", "sek", "std", "tel", "ev", "rd", "gem", "lt", "u.a", "z.b", "d.h",
     "u.u", "o.ä", "s.o", "i.d.r", "z.t", "v.a", "a.d",
     # English
     "mr", "mrs", "ms", "mx", "sr", "jr", "st", "mt", "ft", "gen", "col", "maj", "capt", "cmdr",
     "sgt", "rep", "sen", "gov", "pres", "supt", "rev", "hon", "no", "nos", "vol", "vs", "approx",
-    "est", "dept", "univ", "assn", "ave", "blvd", "fig", "figs", "e.g", "i.e", "a.m", "p.m",
-    "ph.d",
+    "est", "dept", "univ", "assn", "ave", "blvd", "fig", "figs", "e.g", "i.e", "ph.d",
     # Month abbreviations, both languages
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "okt", "nov", "dec",
     "dez",
@@ -33,9 +32,16 @@ _MONTHS = frozenset((
     "june", "july", "october", "december", "jan", "feb", "mär", "mar", "apr", "jun", "jul",
     "aug", "sep", "sept", "okt", "oct", "nov", "dez", "dec",
 ))  # fmt: skip
-# Company suffixes end sentences often ("... said Apple Inc. The ...") and precede names as
-# often ("Selzer & Co. Sept. 12"): like "U.S.", the next word decides.
-_AMBIGUOUS = frozenset(("co", "inc", "corp", "ltd", "llc", "bros"))
+# Abbreviations that end sentences as often as they sit inside one ("... said Apple Inc. The"
+# but "Selzer & Co. Sept. 12"; "Sacramento, Calif. The" but "Calif. officials"): like "U.S.",
+# the next word decides. US state abbreviations are the datelines of American news. ("etc." and
+# "usw." close enumerations and are in no list: a capital after them starts a sentence.)
+_AMBIGUOUS = frozenset((
+    "co", "inc", "corp", "ltd", "llc", "bros", "ala", "ariz", "ark", "calif",
+    "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan", "ky", "la", "md", "mass", "mich",
+    "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa", "tenn", "tex", "va", "vt",
+    "wash", "wis", "wyo",
+))  # fmt: skip
 # Words before an ordinal number in German ("am 13.", "der 3.", "seit dem 1.").
 _ORDINAL_LEADS = frozenset((
     "am", "vom", "zum", "bis", "seit", "ab", "dem", "den", "der", "die", "das", "des", "im",

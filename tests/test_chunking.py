@@ -71,6 +71,17 @@ def make_article(text: str, title: str = "A title") -> Article:
             ["The poll by Selzer & Co. Sept. 12-15 had a 3.5-point margin.", "It was new."],
         ),
         (
+            "The vote is at 5 p.m. The mayor, who lives in Sacramento, Calif. since 2001, said so.",
+            [
+                "The vote is at 5 p.m.",
+                "The mayor, who lives in Sacramento, Calif. since 2001, said so.",
+            ],
+        ),
+        (
+            "Sie kaufte Äpfel, Birnen usw. Dann ging sie. Er lebte 50 v. Chr. in Rom.",
+            ["Sie kaufte Äpfel, Birnen usw.", "Dann ging sie.", "Er lebte 50 v. Chr. in Rom."],
+        ),
+        (
             "Answers:\n1. What is No. 1 on the list? It is Thriller.",
             ["Answers:", "1. What is No. 1 on the list?", "It is Thriller."],
         ),
