@@ -391,7 +391,9 @@ class NewsApp:
                 .then(self.respond, answer_inputs, [chat.chatbot, conv], **names[1])
             )
         for event in answering:
-            event.then(idle, None, busy)
+            event.then(idle, None, busy).then(
+                self.backend_view, [side.backend], [side.backend_info]
+            )
         chat.stop.click(self.stopped, [conv], [chat.chatbot, conv, *busy], cancels=answering)
         chat.new.click(
             self.new_conversation, None, [chat.chatbot, conv], cancels=answering, api_name="new"
@@ -436,7 +438,7 @@ def launch(
         footer_links=[],
         theme=theme(),
         css=_static("style.css"),
-        head=f"<script>{_static('cite.js')}</script>",
+        head=f"<script>{_static('page.js')}</script>",
         ssr_mode=False,
         pwa=False,
         mcp_server=False,

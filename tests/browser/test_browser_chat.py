@@ -96,3 +96,15 @@ def test_bad_filter_date_is_reported_in_the_chat(page: Page):
     page.locator("#nq-as-of").get_by_role("textbox").fill("last week")
     answer = ask(page, "Who won the cup final?")
     expect(answer).to_contain_text("As of: 'last week' is not a date")
+
+
+def test_phone_width_starts_with_the_chat_in_view(chromium, app):
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    tab = context.new_page()
+    tab.goto(app.url)
+    expect(tab.locator("#nq-side")).not_to_have_class(re.compile(r"\bopen\b"))
+    answer = ask(tab, "How many soldiers are expected?")
+    expect(answer).to_contain_text(SIX_THOUSAND)
+    expect(tab.locator("#nq-send")).to_be_in_viewport()
+    screenshot(tab, "phone.png")
+    context.close()

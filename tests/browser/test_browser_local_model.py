@@ -49,8 +49,25 @@ def test_local_model_answers_with_a_citation_and_queues_a_second_user(chromium, 
     answer = first.locator("#nq-chat .nq-answer:not(.nq-streaming)")
     expect(answer).to_contain_text("Harbour City", timeout=300_000)
     expect(answer.locator("a.nq-cite").first).to_be_visible()
-    expect(first.locator("#nq-backend-status")).to_contain_text("present")
+    expect(first.locator("#nq-backend-status")).to_contain_text("loaded")
     screenshot(first, "local-model-answer.png")
     later = second.locator("#nq-chat .nq-answer:not(.nq-streaming)")
     expect(later).to_contain_text(re.compile(r"48[ -]hour"), timeout=300_000)
     expect(later.locator("a.nq-cite").first).to_be_visible()
+
+
+def test_stop_ends_a_local_answer_and_the_chat_goes_on(chromium, local_app):
+    tab = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    tab.goto(local_app.url)
+    tab.fill("#nq-question textarea", "What did the Riverton council decide about the budget?")
+    tab.click("#nq-send")
+    expect(tab.locator("#nq-stop")).to_be_visible()
+    expect(tab.locator("#nq-chat .nq-streaming")).to_be_visible(timeout=60_000)
+    tab.click("#nq-stop")
+    expect(tab.locator("#nq-chat")).to_contain_text("Stopped.")
+    expect(tab.locator("#nq-send")).to_be_visible()
+    # The stopped question is not history: a new question is answered normally.
+    tab.fill("#nq-question textarea", "Who won the cup final?")
+    tab.click("#nq-send")
+    answer = tab.locator("#nq-chat .nq-answer:not(.nq-streaming):not(.nq-error)").last
+    expect(answer).to_contain_text("Harbour City", timeout=300_000)

@@ -19,3 +19,19 @@ document.addEventListener(
   },
   true,
 );
+
+// On a phone the side panel would cover the whole chat: start with it closed there.
+(() => {
+  if (!window.matchMedia("(max-width: 700px)").matches) return;
+  let tries = 0;
+  const timer = setInterval(() => {
+    const side = document.getElementById("nq-side");
+    const toggle = side && side.querySelector(".toggle-button");
+    if (side && toggle && side.classList.contains("open")) {
+      toggle.click();
+      clearInterval(timer);
+    } else if (++tries > 100) {
+      clearInterval(timer);
+    }
+  }, 100);
+})();
