@@ -111,6 +111,12 @@ class HybridRetriever:
         depth = max(self.settings.candidate_k, k)
         dense = self.store.search_dense(query, depth, flt)
         lexical = self.store.search_lexical(query, depth, flt)
+        return self.rank(dense, lexical, k, as_of)
+
+    def rank(
+        self, dense: list[Hit], lexical: list[Hit], k: int, as_of: date | None = None
+    ) -> list[Passage]:
+        """The k best distinct passages from the two candidate lists, numbered 1..k."""
         ranked = self.fuse(dense, lexical, as_of)
         return [_passage(number, cand) for number, cand in enumerate(self._distinct(ranked, k), 1)]
 
