@@ -1,0 +1,87 @@
+"""The app's handlers on the real store, embedding model and extractive assistant (no browser):
+sessions stay apart, several users are answered at once, and bad input is reported in the chat."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import ingest_sources
+from newsqa.settings import Settings
+from vectorstore.store import NewsStore
+from webapp.app import NewsApp
+from webapp.session import Conversation
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+@pytest.fixture(scope="module")
+def news_app(tmp_path_factory) -> NewsApp:
+    settings = Settings(
+        _env_file=None, data_dir=tmp_path_factory.mktemp("handlers"), llm_backend="extractive"
+    )
+    store = NewsStore(settings)
+    ingest_sources([SAMPLES], store, settings)
+    return NewsApp(settings, store=store)
+
+
+def ask(app: NewsApp, conv: Conversation, question: str, as_of: str = "") -> str:
+    app.take_question(question, conv)
+    *_, (messages, _) = app.respond(conv, "extractive", [], [], "", "", as_of)
+    return messages[-1]["content"]
+
+
+def test_a_follow_up_leans_on_this_session_only(news_app):
+    mine, theirs = Conversation(), Conversation()
+    assert re.search(r"6\.?000", ask(news_app, mine, "How many soldiers are expected?"))
+    ask(news_app, theirs, "Who won the cup final?")
+    follow_up = ask(news_app, mine, "And how many are already there?")
+    assert "11.000" in follow_up
+    assert [t.content for t in theirs.turns][0] == "Who won the cup final?"
+    assert len(mine.turns) == 4 and len(theirs.turns) == 2
+
+
+def test_eight_users_at_once_all_get_their_own_answer(news_app):
+    questions = [
+        ("How many soldiers are expected?", r"6\.?000"),
+        ("Who won the cup final?", r"Harbour City"),
+        ("How hot did it get in Mannheim?", r"38,4"),
+        ("How long does the rail strike last?", r"48"),
+    ] * 2
+
+    def one(item):
+        question, expected = item
+        return expected, ask(news_app, Conversation(), question)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(one, questions))
+    for expected, html in results:
+        assert re.search(expected, html), html[:300]
+        assert "nq-error" not in html
+
+
+def test_bad_date_is_reported_in_the_chat_and_not_kept_as_history(news_app):
+    conv = Conversation()
+    html = ask(news_app, conv, "Who won the cup final?", as_of="31.12.2025")
+    assert "As of: &#x27;31.12.2025&#x27; is not a date (use YYYY-MM-DD)" in html
+    assert conv.turns == [] and conv.pending is None
+
+
+def test_empty_question_is_ignored(news_app):
+    conv = Conversation()
+    news_app.take_question("   ", conv)
+    assert conv.messages == [] and conv.pending is None
+
+
+def test_upload_of_a_wrong_type_is_named_and_nothing_is_ingested(news_app, tmp_path):
+    before = news_app.store.stats().articles
+    bad = tmp_path / "slides.pptx"
+    bad.write_bytes(b"PK\x03\x04")
+    outputs = list(news_app.add_articles([str(bad)], "ftp://example.org/feed"))
+    report = outputs[-1][0]
+    assert "slides.pptx" in report and "file type .pptx is not accepted" in report
+    assert "ftp://example.org/feed" in report and "not an http(s) URL" in report
+    assert news_app.store.stats().articles == before
