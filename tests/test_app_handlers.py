@@ -85,3 +85,17 @@ def test_upload_of_a_wrong_type_is_named_and_nothing_is_ingested(news_app, tmp_p
     assert "slides.pptx" in report and "file type .pptx is not accepted" in report
     assert "ftp://example.org/feed" in report and "not an http(s) URL" in report
     assert news_app.store.stats().articles == before
+
+
+def test_source_filter_keeps_answers_to_the_chosen_sources(news_app):
+    assert "Coastline Sports Desk" in news_app.store.stats().sources
+    conv = Conversation()
+    news_app.take_question("How many soldiers are expected?", conv)
+    *_, (messages, _) = news_app.respond(
+        conv, "extractive", ["Coastline Sports Desk"], [], "", "", ""
+    )
+    html = messages[-1]["content"]
+    assert not re.search(r"6\.?000", html)
+    assert "Nordkorea" not in html
+    shown = re.findall(r'<span class="nq-meta">(.*?)</span>', html)
+    assert shown and all("Coastline Sports Desk" in meta for meta in shown)
