@@ -94,12 +94,23 @@ def user(url: str, number: int, questions: list[dict], deadline: float, limit: i
                 tally.errors.append(f"user {number}, {item['id']}: {type(exc).__name__}: {exc}")
 
 
-def build_store(settings: Settings) -> None:
+def build_store(settings: Settings, questions: list[dict], subset: bool) -> None:
+    """Ingest rtqa-small into settings.data_dir: the whole corpus, or (subset) only the articles
+    the given questions name, written to a scratch JSONL outside the repository first."""
     from ingest.pipeline import ingest_sources
     from vectorstore.store import NewsStore
 
+    source = RTQA / "corpus.jsonl"
+    if subset:
+        wanted = {doc for q in questions for doc in q.get("doc_ids", [])}
+        source = settings.data_dir.parent / f"{settings.data_dir.name}-corpus.jsonl"
+        source.parent.mkdir(parents=True, exist_ok=True)
+        with (RTQA / "corpus.jsonl").open(encoding="utf-8") as lines, source.open("w") as out:
+            for line in lines:
+                if line.strip() and json.loads(line)["id"] in wanted:
+                    out.write(line)
     store = NewsStore(settings)
-    report = ingest_sources([RTQA / "corpus.jsonl"], store, settings)
+    report = ingest_sources([source], store, settings)
     print(f"built: {report.added} added, {len(report.failed)} failed, {report.seconds:.0f} s")
     store.close()
 
@@ -117,13 +128,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--max-requests", type=int, default=5000)
     parser.add_argument("--build", action="store_true", help="ingest rtqa-small first")
+    parser.add_argument(
+        "--subset",
+        type=int,
+        default=0,
+        help="use only the first N questions (and with --build, only the articles they name)",
+    )
     args = parser.parse_args(argv)
 
     settings = Settings(
         _env_file=None, data_dir=args.data_dir, llm_backend="extractive", port=free_port()
     )
+    questions = load_questions(args.questions)
+    if args.subset:
+        questions = questions[: args.subset]
     if args.build:
-        build_store(settings)
+        build_store(settings, questions, subset=bool(args.subset))
     from vectorstore.store import NewsStore
     from webapp.app import launch
 
@@ -134,7 +154,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     demo = launch(settings, block=False, store=store)
     url = f"http://127.0.0.1:{settings.port}/"
-    questions = load_questions(args.questions)
     # One question first, so that model loading and index building are not timed.
     warm = Tally()
     user(url, 0, questions, time.monotonic() + 120, 1, warm)
@@ -159,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
 
     done = len(tally.times)
     print(f"store: {stats.articles} articles, {stats.chunks} chunks ({args.data_dir})")
+    print(f"questions: {len(questions)} from {args.questions}")
     print(
         f"users: {args.users}, wall time {wall:.1f} s, answered {done}, errors {len(tally.errors)}"
     )
