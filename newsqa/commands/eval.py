@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from newsqa.settings import Settings
@@ -59,7 +60,7 @@ def _ensure_corpus(
         f"{report.duplicates} duplicates, {len(report.failed)} failed ({report.seconds:.0f} s)"
     )
     for failure in report.failed[:20]:
-        console.print(f"  [yellow]{failure.item}: {failure.reason}[/yellow]")
+        console.print(f"  [yellow]{escape(failure.item)}: {escape(failure.reason)}[/yellow]")
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(
         json.dumps({"corpus": str(corpus), "content": content, "failed": len(report.failed)}),
@@ -77,7 +78,7 @@ def _compare(runs: list[str], console: Console) -> int:
     try:
         result = compare_runs(a, b)
     except FileNotFoundError as exc:
-        console.print(f"[red]newsqa eval compare: {exc}[/red]")
+        console.print(f"[red]newsqa eval compare: {escape(str(exc))}[/red]")
         return 2
     sys.stdout.write(comparison_markdown(result, a, b))
     return 0
@@ -127,10 +128,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         cases = load_question_sets(args.questions, limit=args.limit)
     except QuestionSetError as exc:
-        console.print(f"[red]newsqa eval: {exc}[/red]", highlight=False)
+        console.print(f"[red]newsqa eval: {escape(str(exc))}[/red]", highlight=False)
         return 2
     if args.corpus is not None and not args.corpus.exists():
-        console.print(f"[red]newsqa eval: corpus {args.corpus}: no such file or folder[/red]")
+        console.print(
+            f"[red]newsqa eval: corpus {escape(str(args.corpus))}: no such file or folder[/red]"
+        )
         return 2
 
     updates: dict[str, Any] = {}
@@ -162,7 +165,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         done = prepare_folder(out, config, args.resume)
     except RunFolderError as exc:
-        console.print(f"[red]newsqa eval: {exc}[/red]")
+        console.print(f"[red]newsqa eval: {escape(str(exc))}[/red]")
         return 2
 
     from assistant.chat import NewsAssistant
