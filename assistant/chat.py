@@ -15,8 +15,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
 
+from assistant.answer import (
+    answer_messages,
+    evidence_passages,
+    needs_translation,
+    translate_evidence,
+)
 from assistant.citations import MARKER_RE, check_answer, citation_for, is_decline, split_answer
 from assistant.context import select_context
 from assistant.extractive import decline_text, extractive_answer
@@ -25,7 +30,6 @@ from assistant.models import Answer, Citation, Passage, Turn
 from assistant.retrieval import HybridRetriever
 from assistant.rewrite import chitchat_kind, chitchat_reply, rewrite_rule_based, rewrite_with_llm
 from newsqa.settings import Settings
-from prompts import load_prompt
 from vectorstore.store import NewsStore, SearchFilter
 
 
@@ -55,28 +59,6 @@ class Done:
 
 
 AnswerEvent = QueryRewritten | PassagesFound | Token | CitationResolved | Done
-
-
-def format_passages(passages: Sequence[Passage]) -> str:
-    template = load_prompt("passage").strip()
-    blocks = []
-    for p in passages:
-        blocks.append(
-            template.format(
-                number=p.number,
-                title=p.title.strip() or "untitled",
-                source=p.source or "unknown source",
-                date=p.date.isoformat() if p.date else "undated",
-                text=(p.context or p.text).strip(),
-            )
-        )
-    return "\n\n".join(blocks)
-
-
-def answer_messages(question: str, passages: Sequence[Passage]) -> list:
-    """The system and user messages the model answers from (prompts/system.md, answer.md)."""
-    user = load_prompt("answer").format(passages=format_passages(passages), question=question)
-    return [SystemMessage(content=load_prompt("system").strip()), HumanMessage(content=user)]
 
 
 class NewsAssistant:
@@ -193,8 +175,7 @@ class NewsAssistant:
             yield from _citations_as_written(text, passages)
         else:
             text = ""
-            prompt_question = query if query != question else question
-            for event in self._generate(model, prompt_question, passages, tokens):
+            for event in self._generate_answer(model, question, query, passages, tokens, timings):
                 if isinstance(event, Token):
                     if not text:
                         timings["first_token"] = time.perf_counter() - mark
@@ -218,6 +199,31 @@ class NewsAssistant:
                 tokens=tokens,
             )
         )
+
+    def _generate_answer(
+        self,
+        model: BaseChatModel,
+        question: str,
+        query: str,
+        passages: Sequence[Passage],
+        tokens: dict[str, int],
+        timings: dict[str, float],
+    ) -> Iterator[Token | CitationResolved]:
+        """The model's answer from the evidence sentences, or a decline when there are none."""
+        # A follow-up is answered as its standalone rewrite: the model sees no history.
+        asked = query or question
+        evidence = evidence_passages(asked, passages)
+        if not evidence:
+            yield Token(decline_text(question))
+            return
+        if needs_translation(question, evidence):
+            mark = time.perf_counter()
+            try:
+                evidence = translate_evidence(model, question, evidence)
+            except Exception as exc:  # connection refused, server error
+                raise BackendError(f"the answer model failed: {exc}") from exc
+            timings["translate"] = time.perf_counter() - mark
+        yield from self._generate(model, asked, evidence, tokens)
 
     def _generate(
         self,

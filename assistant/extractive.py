@@ -113,8 +113,13 @@ def _window(passage: Passage, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def pick_sentences(question: str, passages: Sequence[Passage], limit: int = 2) -> list[Pick]:
-    """The sentences that answer the question, best first; empty when none does."""
+def pick_sentences(
+    question: str, passages: Sequence[Passage], limit: int = 2, close: float = 0.8
+) -> list[Pick]:
+    """The sentences that answer the question, best first; empty when none does.
+
+    After the best, others are kept (up to `limit`) while they score at least `close` times it.
+    """
     kind = question_type(question)
     q_numbers = numbers_in(question)
     names = names_in(question)
@@ -142,14 +147,14 @@ def pick_sentences(question: str, passages: Sequence[Passage], limit: int = 2) -
     for pick in picks[1:]:
         if len(chosen) >= limit:
             break
-        close = pick.score >= 0.8 * chosen[0].score
+        near = pick.score >= close * chosen[0].score
         overlapping = any(
             p.passage.chunk_id == pick.passage.chunk_id
             and p.start < pick.end
             and pick.start < p.end
             for p in chosen
         )
-        if close and not overlapping:
+        if near and not overlapping:
             chosen.append(pick)
     if kind == "person":
         chosen = [Pick(p.passage, *_window(p.passage, p.start, p.end), p.score) for p in chosen]

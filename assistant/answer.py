@@ -1,0 +1,99 @@
+"""What a small language model is shown: the few sentences that answer, in the asker's language.
+
+Measured on the seed questions, Qwen2.5-Coder-1.5B shown whole German passages for an English
+question picked the wrong one of two numbers in a sentence ("11,000 are expected") and invented
+figures for a question the passages do not answer. So the model sees less, and plainer:
+- evidence: only the sentences the question's terms and type point at (extractive picks), at
+  most three, each under its passage number; with no such sentence there is nothing to answer
+  from, and the question is declined without asking the model;
+- translation: evidence in another language than the question is first translated by the same
+  model, sentence by sentence, so the answering step reads the question's own language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from assistant.extractive import is_german, pick_sentences
+from assistant.models import Passage
+from prompts import load_prompt
+
+MAX_EVIDENCE_SENTENCES = 3
+_LANGUAGE_NAMES = {"en": "English", "de": "German"}
+
+
+def evidence_passages(question: str, passages: Sequence[Passage]) -> list[Passage]:
+    """Copies of the passages that hold answering sentences, best first, `context` cut to them."""
+    picks = pick_sentences(question, passages, limit=MAX_EVIDENCE_SENTENCES, close=0.5)
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for pick in picks:
+        spans.setdefault(pick.passage.number, []).append((pick.start, pick.end))
+    by_number = {p.number: p for p in passages}
+    out = []
+    for number, cut in spans.items():
+        passage = by_number[number]
+        text = " … ".join(re.sub(r"\s+", " ", passage.text[s:e]).strip() for s, e in sorted(cut))
+        out.append(passage.model_copy(update={"context": text}))
+    return out
+
+
+def question_language(question: str) -> str:
+    return "de" if is_german(question) else "en"
+
+
+def needs_translation(question: str, passages: Sequence[Passage]) -> bool:
+    lang = question_language(question)
+    return any(p.language not in (lang, "und") for p in passages)
+
+
+def format_passages(passages: Sequence[Passage]) -> str:
+    template = load_prompt("passage").strip()
+    return "\n\n".join(
+        template.format(
+            number=p.number,
+            title=p.title.strip() or "untitled",
+            source=p.source or "unknown source",
+            date=p.date.isoformat() if p.date else "undated",
+            text=(p.context or p.text).strip(),
+        )
+        for p in passages
+    )
+
+
+def translate_evidence(
+    model: BaseChatModel, question: str, passages: Sequence[Passage]
+) -> list[Passage]:
+    """The passages with `context` translated into the question's language.
+
+    A passage whose translation is missing from the reply keeps its original text, and one whose
+    translation lost a number of the original is kept as it was: a translation must not change
+    a figure the answer will quote.
+    """
+    from assistant.matching import numbers_in
+
+    language = _LANGUAGE_NAMES[question_language(question)]
+    listing = "\n".join(f"[{p.number}] {p.context}" for p in passages)
+    prompt = load_prompt("translate").format(language=language, passages=listing)
+    reply = model.invoke([HumanMessage(content=prompt)]).text
+    found = {
+        int(m.group(1)): m.group(2).strip()
+        for m in re.finditer(r"^\s*\[(\d+)\]\s*(.+?)\s*$", reply, re.M)
+    }
+    out = []
+    for p in passages:
+        text = found.get(p.number)
+        if text and numbers_in(p.context) <= numbers_in(text):
+            out.append(p.model_copy(update={"context": text}))
+        else:
+            out.append(p)
+    return out
+
+
+def answer_messages(question: str, passages: Sequence[Passage]) -> list:
+    """The system and user messages the model answers from (prompts/system.md, answer.md)."""
+    user = load_prompt("answer").format(passages=format_passages(passages), question=question)
+    return [SystemMessage(content=load_prompt("system").strip()), HumanMessage(content=user)]

