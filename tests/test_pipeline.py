@@ -10,7 +10,7 @@ import pytest
 from ingest.dedup import DuplicateFinder, signature, similarity
 from ingest.pipeline import Progress, ingest_sources
 from newsqa.settings import Settings
-from vectorstore.embeddings import E5Embeddings
+from vectorstore.embeddings import E5Embeddings, EmbeddingError
 from vectorstore.store import NewsStore
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -193,3 +193,24 @@ def test_minhash_tells_copies_from_different_reports() -> None:
     assert finder.find(signature(RATES), exclude="rates") is None
     finder.discard("floods")
     assert finder.find(signature(FLOODS)) is None
+
+
+def test_an_embedding_failure_stops_the_run_and_leaves_nothing_half_stored(
+    corpus: Path, settings: Settings
+) -> None:
+    # An OpenAI-compatible endpoint on a loopback port nothing listens on: every call fails.
+    unreachable = settings.model_copy(
+        update={
+            "collection": "remote",
+            "embedding_backend": "openai",
+            "embedding_url": "http://127.0.0.1:9/v1",
+        }
+    )
+    store = NewsStore(unreachable)
+    with pytest.raises(EmbeddingError, match="unreachable"):
+        ingest_sources([corpus], store, unreachable)
+    assert store.stats().articles == 0
+    assert store.chunk_count_in_chroma() == 0
+    assert store.docstore.incomplete_ids()  # pending rows the next run sweeps away
+    store.sweep()
+    assert store.docstore.incomplete_ids() == []
