@@ -5,8 +5,10 @@ numbers when it is shown too much, so each passage is cut down to the sentences 
 question (plus their neighbours, which carry the subject a sentence leaves implicit), in article
 order. Sentences are scored by the question's terms they share, weighted by how rare each term is
 among the sentences shown (names, numbers and rare words count most), with a bonus for numbers
-when the question asks for one; with an embeddings model the sentences' similarity to the
-question joins in, which is what carries a question in another language than the article.
+when the question asks for one. English question words reach German sentences through the
+project's small glossary; with an embeddings model the sentences' similarity to the question
+joins in, which carries any question in another language than the article (at a cost: e5 embeds
+some 30 sentences a second on two cores).
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
 
+from assistant.glossary import translations
+from assistant.matching import fold
 from assistant.models import Passage
 from ingest.chunking import split_sentences
-from vectorstore.lexical import analyse, analyse_query
+from vectorstore.lexical import analyse, analyse_query, raw_tokens
 
 # Marks text left out between two kept sentences, so the model does not read them as adjacent.
 GAP = " … "
@@ -42,6 +46,7 @@ class _Sentence:
     start: int  # offsets in the chunk text
     end: int
     terms: frozenset[str]
+    folded: str  # for the glossary's German stems, which match word beginnings
 
 
 def _sentences(passages: list[Passage]) -> list[_Sentence]:
@@ -49,8 +54,10 @@ def _sentences(passages: list[Passage]) -> list[_Sentence]:
     for i, passage in enumerate(passages):
         spans = split_sentences(passage.text) or [(0, len(passage.text))]
         for start, end in spans:
-            terms = frozenset(analyse(passage.text[start:end], passage.language))
-            out.append(_Sentence(i, start, end, terms))
+            text = passage.text[start:end]
+            out.append(
+                _Sentence(i, start, end, frozenset(analyse(text, passage.language)), fold(text))
+            )
     return out
 
 
@@ -68,9 +75,15 @@ def _scores(
     if not sentences:
         return []
     query_terms = set(analyse_query(question))
+    # English question words carried into German through the glossary ("soldiers" -> "soldat"),
+    # so that a German sentence can match an English question without a model.
+    bridged = {de for word in raw_tokens(question) for de in translations(fold(word))}
+    matches = [
+        (s.terms & query_terms) | {f"~{de}" for de in bridged if de in s.folded} for s in sentences
+    ]
     df: dict[str, int] = {}
-    for sentence in sentences:
-        for term in sentence.terms & query_terms:
+    for matched in matches:
+        for term in matched:
             df[term] = df.get(term, 0) + 1
     total = len(sentences)
     idf = {term: math.log(1.0 + total / count) for term, count in df.items()}
@@ -78,8 +91,8 @@ def _scores(
     bonus = _NUMBER_BONUS * max(idf.values(), default=1.0)
 
     lexical: list[float] = []
-    for sentence in sentences:
-        score = sum(idf[t] for t in sentence.terms & query_terms)
+    for sentence, matched in zip(sentences, matches, strict=True):
+        score = sum(idf[t] for t in matched)
         if wants_number and any(_is_number(t) and t not in query_terms for t in sentence.terms):
             score += bonus
         lexical.append(score)
