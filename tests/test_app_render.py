@@ -163,3 +163,15 @@ def test_several_spans_behind_one_marker_are_all_highlighted():
     html = render.answer_html(_answer(citations=[base, other]), lookup, answer_id="abc")
     assert f"<mark>{first}</mark>" in html and f"<mark>{second}</mark>" in html
     assert html.count('id="nq-abc-1"') == 1
+
+
+def test_excerpt_prefers_whole_sentences_around_the_span():
+    text = (
+        "Alpha one two three. Bravo four five six. TARGET sentence here. "
+        "Charlie seven eight. Delta nine ten eleven twelve"
+    )
+    start = text.index("TARGET")
+    html = render.highlighted_excerpt(text, [(start, start + 6)], context=30)
+    # 30 characters either side reach into "one two three." and "Charlie seven": the excerpt
+    # opens after the sentence that was cut and closes after the last whole one.
+    assert html == "… Bravo four five six. <mark>TARGET</mark> sentence here. …"

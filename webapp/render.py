@@ -104,6 +104,33 @@ def _meta_line(title: str, day: date | None, source: str, url: str | None) -> st
     return "".join(parts)
 
 
+SENTENCE_END = re.compile(r"[.!?:][\"'”»)]*\s+|\n+")
+
+
+def _start_boundary(text: str, left: int, limit: int) -> int:
+    """Where to open an excerpt near `left`: after a sentence end if one is in [left, limit),
+    else after a space, so it never opens mid-word."""
+    if left == 0:
+        return 0
+    found = SENTENCE_END.search(text, left, limit)
+    if found:
+        return found.end()
+    space = text.find(" ", left, limit)
+    return space + 1 if space >= 0 else left
+
+
+def _end_boundary(text: str, limit: int, right: int) -> int:
+    """Where to close an excerpt near `right`: after the last sentence end in (limit, right],
+    else at a space."""
+    if right >= len(text):
+        return len(text)
+    ends = [m.end() for m in SENTENCE_END.finditer(text, limit, right)]
+    if ends:
+        return ends[-1]
+    space = text.rfind(" ", limit, right)
+    return space if space >= 0 else right
+
+
 def highlighted_excerpt(
     text: str, spans: Sequence[tuple[int, int]], context: int = CONTEXT_CHARS
 ) -> str:
@@ -121,13 +148,8 @@ def highlighted_excerpt(
             merged.append((start, end))
     left = max(0, merged[0][0] - context)
     right = min(len(text), merged[-1][1] + context)
-    # Start and end the excerpt on word boundaries so it does not open mid-word.
-    if left > 0:
-        space = text.find(" ", left, merged[0][0])
-        left = space + 1 if space >= 0 else left
-    if right < len(text):
-        space = text.rfind(" ", merged[-1][1], right)
-        right = space if space >= 0 else right
+    left = _start_boundary(text, left, merged[0][0])
+    right = _end_boundary(text, merged[-1][1], right)
     pieces = ["… " if left > 0 else ""]
     cursor = left
     for start, end in merged:
