@@ -69,7 +69,7 @@ def _score_delta(a: dict[str, Any], b: dict[str, Any]) -> str:
     parts = []
     for name in ("f1", "ndcg", "citation_recall"):
         x, y = a["scores"].get(name), b["scores"].get(name)
-        if x is not None and y is not None and abs(y - x) > 1e-9:
+        if x is not None and y is not None and round(x, 2) != round(y, 2):
             parts.append(f"{name} {x:.2f}→{y:.2f}")
     return ", ".join(parts)
 
