@@ -10,7 +10,7 @@ import pytest
 
 from assistant.chat import NewsAssistant
 from assistant.evaluation.corpus import doc_ids_by_article, record_ids_by_origin, store_origins
-from assistant.evaluation.formats import load_cases, load_question_sets
+from assistant.evaluation.formats import case_from_record, load_cases, load_question_sets
 from assistant.evaluation.runner import (
     RESULTS,
     RunConfig,
@@ -153,3 +153,19 @@ def test_cli_names_every_bad_question_and_asks_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "bad.jsonl:1: no question" in err and "bad.jsonl:3: not valid JSON" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_cases_filters_reach_retrieval(seed):
+    _, _, assistant = seed
+    (case,) = [
+        case_from_record(
+            {"id": "f1", "question": "How many soldiers are expected?", "answers": ["6000"],
+             "filters": {"languages": ["fr"]}},
+            "f1",
+            "inline",
+        )
+    ]  # fmt: skip
+    (record,) = ask_case(case, assistant, k=5, backend="extractive")
+    # The only article is German: a French-only filter leaves nothing to retrieve.
+    assert record["retrieved"] == []
+    assert record["scores"]["correct"] == 0.0
