@@ -1,9 +1,11 @@
-"""Hybrid retrieval: dense and BM25 candidates fused by weighted reciprocal rank, a recency prior
-for questions asked on a given day, and no near-duplicate passages in one result.
+"""Hybrid retrieval: dense and BM25 candidates fused into one ranking, a recency prior for
+questions asked on a given day, and no near-duplicate passages in one result.
 
 The dense side carries cross-lingual questions (an English question over a German report); the
-lexical side carries names, numbers and rare words that embeddings blur. Fusing by rank rather
-than by raw score keeps the two scales (cosine, BM25) from having to be calibrated.
+lexical side carries names, numbers and rare words that embeddings blur. The default fusion adds
+a small multiple of the raw BM25 score to the cosine: on XQuAD (bench/retrieval.py) it beat
+reciprocal rank fusion, which lifted weak single-word lexical matches as much as strong ones
+and fell below dense retrieval alone on English questions over German paragraphs.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class FusionWeights:
 
     method: Literal["linear", "rrf"] = "linear"
     dense: float = 1.0
+    # 0.004 measured best on XQuAD, English and German questions alike (0.003-0.006 within 1%).
     lexical: float = 0.004
     rrf_k: float = 20.0
     # Recency, for a question asked on a given day: an article `age` days older loses
