@@ -171,3 +171,18 @@ def test_german_questions_find_their_paragraph_on_real_data(
     # Measured: hit@5 0.98, hit@1 0.92.
     assert hit5 / len(questions) >= 0.95
     assert hit1 / len(questions) >= 0.85
+
+
+def test_a_corpus_of_stop_words_only_is_a_valid_index(tmp_path: Path) -> None:
+    idx = LexicalIndex(tmp_path / "lex")
+    idx.rebuild([("a:0", "the and of", "en"), ("b:0", "", "de")], stamp="s")
+    assert idx.search("the", k=3) == []
+    reopened = LexicalIndex(tmp_path / "lex")
+    assert reopened.stamp == "s" and len(reopened) == 2
+    assert reopened.search("anything", k=3) == []
+
+
+def test_empty_chunks_among_others_are_never_found(tmp_path: Path) -> None:
+    idx = LexicalIndex(tmp_path / "lex")
+    idx.rebuild([("a:0", "", "en"), ("b:0", "Hallo Welt", "de")], stamp="s")
+    assert ids(idx.search("Welt", k=3)) == ["b:0"]

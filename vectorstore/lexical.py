@@ -233,7 +233,11 @@ class LexicalIndex:
                 return
             ids = json.loads((self.folder / _IDS).read_text(encoding="utf-8"))
             vocab = json.loads((self.folder / _COMPOUND_VOCAB).read_text(encoding="utf-8"))
-            bm25 = bm25s.BM25.load(str(self.folder / "bm25"), show_progress=False) if ids else None
+            bm25 = (
+                bm25s.BM25.load(str(self.folder / "bm25"), show_progress=False)
+                if meta.get("bm25", bool(ids))
+                else None
+            )
         except (OSError, ValueError, KeyError) as exc:
             # A damaged index is not fatal: reporting no stamp makes the store rebuild it.
             log.warning(
@@ -252,7 +256,9 @@ class LexicalIndex:
         corpus = [analyse(text, language, vocab) for _, text, language in rows]
         ids = [chunk_id for chunk_id, _, _ in rows]
         bm25: bm25s.BM25 | None = None
-        if rows:
+        # bm25s cannot index a corpus without a single term (all stop words, say): such an
+        # index finds nothing, like an empty one.
+        if any(corpus):
             bm25 = bm25s.BM25()
             bm25.index(corpus, show_progress=False)
 
@@ -265,7 +271,12 @@ class LexicalIndex:
         (tmp / _IDS).write_text(json.dumps(ids), encoding="utf-8")
         (tmp / _COMPOUND_VOCAB).write_text(json.dumps(sorted(vocab)), encoding="utf-8")
         # The stamp goes last: a folder with meta.json is a complete index.
-        meta = {"format": FORMAT_VERSION, "stamp": stamp, "chunks": len(ids)}
+        meta = {
+            "format": FORMAT_VERSION,
+            "stamp": stamp,
+            "chunks": len(ids),
+            "bm25": bm25 is not None,
+        }
         (tmp / _META).write_text(json.dumps(meta), encoding="utf-8")
 
         old = self.folder.with_name(self.folder.name + ".old")
