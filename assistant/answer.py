@@ -22,13 +22,13 @@ from assistant.extractive import is_german, pick_sentences
 from assistant.models import Passage
 from prompts import load_prompt
 
-MAX_EVIDENCE_SENTENCES = 3
+MAX_EVIDENCE_SENTENCES = 2
 _LANGUAGE_NAMES = {"en": "English", "de": "German"}
 
 
 def evidence_passages(question: str, passages: Sequence[Passage]) -> list[Passage]:
     """Copies of the passages that hold answering sentences, best first, `context` cut to them."""
-    picks = pick_sentences(question, passages, limit=MAX_EVIDENCE_SENTENCES, close=0.5)
+    picks = pick_sentences(question, passages, limit=MAX_EVIDENCE_SENTENCES, close=0.8)
     spans: dict[int, list[tuple[int, int]]] = {}
     for pick in picks:
         spans.setdefault(pick.passage.number, []).append((pick.start, pick.end))

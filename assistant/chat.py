@@ -148,11 +148,14 @@ class NewsAssistant:
         model = self.chat_model(name)  # fails early, before any search, on a missing model
         timings: dict[str, float] = {}
         mark = time.perf_counter()
-        query = (
-            rewrite_with_llm(model, question, history)
-            if model is not None
-            else rewrite_rule_based(question, history)
-        )
+        try:
+            query = (
+                rewrite_with_llm(model, question, history)
+                if model is not None
+                else rewrite_rule_based(question, history)
+            )
+        except Exception as exc:  # connection refused, server error, model crash
+            raise BackendError(f"the answer model failed: {exc}") from exc
         timings["rewrite"] = time.perf_counter() - mark
         yield QueryRewritten(query)
 

@@ -149,7 +149,8 @@ class ChatLlamaCpp(BaseChatModel):
 
 
 def _prompt_tokens(llama: Any, messages: list[dict]) -> int:
-    """Tokens in the chat-formatted prompt (the model's own template and tokenizer)."""
+    """Prompt tokens by the model's tokenizer: the messages' text, without the few tokens the
+    chat template adds around each message."""
     text = "".join(m["content"] for m in messages)
     return len(llama.tokenize(text.encode("utf-8"), add_bos=True, special=False))
 

@@ -226,7 +226,7 @@ def test_the_assistant_answers_through_the_openai_backend(
         data_dir=seed_data_dir,
         openai_base_url=openai_server,
         openai_model="smollm2",
-        max_answer_tokens=40,
+        max_answer_tokens=24,
     )
     answer = NewsAssistant(settings).ask("How many soldiers are expected?", backend="openai")
     assert answer.backend == "openai"
