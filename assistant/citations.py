@@ -139,7 +139,15 @@ def _backs(sentence: str, passage: Passage) -> bool:
 
 
 def support_span(sentence: str, passage: Passage) -> tuple[int, int, str]:
-    """The passage sentence(s) that best support `sentence`, in article offsets, and their text."""
+    """The passage sentence(s) that best support `sentence`, in article offsets, and their text.
+
+    A verbatim quotation of the passage (as the extractive backend writes) spans exactly itself.
+    """
+    quoted = re.fullmatch(r"\s*“(.+)”\s*", strip_markers(sentence), re.S)
+    if quoted:
+        at = _find_verbatim(quoted.group(1), passage.text)
+        if at is not None:
+            return passage.start + at[0], passage.start + at[1], passage.text[at[0] : at[1]]
     spans = split_sentences(passage.text) or [(0, len(passage.text))]
     scored = [(support_score(sentence, passage.text[s:e]), s, e) for s, e in spans]
     best = max(scored, key=lambda item: item[0])
@@ -147,6 +155,16 @@ def support_span(sentence: str, passage: Passage) -> tuple[int, int, str]:
     if best[0] == 0:
         start, end = spans[0]
     return passage.start + start, passage.start + end, passage.text[start:end]
+
+
+def _find_verbatim(quote: str, text: str) -> tuple[int, int] | None:
+    """Where `quote` occurs in `text`, white space compared loosely (quotes are re-spaced)."""
+    words = quote.split()
+    if not words:
+        return None
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    match = re.search(pattern, text)
+    return (match.start(), match.end()) if match else None
 
 
 def citation_for(sentence: str, passage: Passage, marker: int, added: bool = False) -> Citation:

@@ -166,3 +166,15 @@ def test_a_declining_answer_is_recognised_and_not_flagged(answer: str) -> None:
 
 def test_a_real_answer_is_not_taken_for_a_decline() -> None:
     assert not check_answer("6,000 more soldiers are expected [1].", PASSAGES).declined
+
+
+def test_a_verbatim_quotation_spans_exactly_the_quoted_text() -> None:
+    quote = "Ein Hindernis ist wohl die mächtige Schwester des Nordkoreaners. Noch im vergangenen"
+    rest = (
+        " Monat warnte Kim Yo Jong die USA davor, die Denuklearisierungsbemühungen voranzutreiben."
+    )
+    checked = check_answer(f"“{quote}{rest}” [2]", PASSAGES)
+    citation = checked.citations[0]
+    assert citation.span_text == SISTER
+    assert (citation.span_start, citation.span_end) == (5000, 5000 + len(SISTER))
+    assert len(checked.checks) == 1 and checked.checks[0].supported
