@@ -149,3 +149,20 @@ def test_several_sets_with_a_limit_per_set(bench_dir):
         limit=3,
     )
     assert [c.lang for c in cases] == ["en"] * 3 + ["de"] * 3
+
+
+def test_ragas_multi_turn_sample_becomes_a_followup_case(tmp_path):
+    conversation = [
+        {"content": "Who is Yang Moo Jin?", "type": "human"},
+        {"content": "A professor in Seoul [1].", "type": "ai"},
+        {"content": "How does he interpret the phone call?", "type": "human"},
+    ]
+    path = _write_jsonl(
+        tmp_path / "multi.jsonl", [{"user_input": conversation, "reference": "show of power"}]
+    )
+    (case,) = load_cases(path)
+    assert [t.question for t in case.turns] == [
+        "Who is Yang Moo Jin?",
+        "How does he interpret the phone call?",
+    ]
+    assert case.turns[0].answers == [] and case.turns[1].answers == ["show of power"]

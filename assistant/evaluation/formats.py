@@ -11,8 +11,9 @@ Field names accepted (first match wins):
 - ids of the documents that hold the answer: `doc_ids`
 - optional: `id`, `as_of`, `lang`, `unanswerable`, `type` (a label to break scores down by),
   `filters` ({"sources": [...], "languages": [...], "date_from": ..., "date_to": ...})
-A system's previous output (`response`, `retrieved_contexts`, `contexts`) is ignored: the
-evaluator asks the assistant itself.
+ragas' multi-turn samples (`user_input` a list of messages) become follow-up cases. A system's
+previous output (`response`, `retrieved_contexts`, `contexts`) is ignored: the evaluator asks
+the assistant itself.
 
 In CSV, list-valued columns hold either a JSON list or values separated by `|`.
 """
@@ -134,11 +135,28 @@ def _turn(record: dict[str, Any]) -> EvalTurn:
     )
 
 
+def _ragas_multi_turn(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """ragas' multi-turn sample: `user_input` is the conversation as messages; the user's
+    messages are the turns, and the reference belongs to the last one."""
+    questions = [
+        m.get("content", "")
+        for m in record["user_input"]
+        if isinstance(m, dict) and m.get("type", m.get("role")) in ("human", "user")
+    ]
+    rest = {k: v for k, v in record.items() if k not in ("user_input", "turns")}
+    turns: list[dict[str, Any]] = [{"question": q} for q in questions[:-1]]
+    if questions:
+        turns.append(rest | {"question": questions[-1]})
+    return turns
+
+
 def case_from_record(record: Any, fallback_id: str, source: str) -> EvalCase:
     """One record (a dict from any format) → an EvalCase. Raises ValueError saying what's wrong."""
     if not isinstance(record, dict):
         raise ValueError(f"expected an object, got {type(record).__name__}")
     raw_turns = record.get("turns")
+    if raw_turns is None and isinstance(record.get("user_input"), list):
+        raw_turns = _ragas_multi_turn(record)
     if raw_turns is not None:
         if isinstance(raw_turns, str):
             raw_turns = json.loads(raw_turns)
