@@ -11,8 +11,8 @@ and fell below dense retrieval alone on English questions over German paragraphs
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from typing import Literal
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -114,7 +114,38 @@ class HybridRetriever:
         depth = max(self.settings.candidate_k, k)
         dense = self.store.search_dense(query, depth, flt)
         lexical = self.store.search_lexical(query, depth, flt)
-        return self.rank(dense, lexical, k, as_of)
+        passages = self.rank(dense, lexical, k, as_of)
+        if as_of is not None and len(passages) < k:
+            # Later news filled the candidate lists: search again among articles dated up to
+            # the question's day (the store's date filter leaves undated ones out, so those
+            # found the first time are kept).
+            dense, lexical = self._dated_up_to(query, depth, flt, as_of, dense, lexical)
+            passages = self.rank(dense, lexical, k, as_of)
+        return passages
+
+    def _dated_up_to(
+        self,
+        query: str,
+        depth: int,
+        flt: SearchFilter | None,
+        as_of: date,
+        dense: list[Hit],
+        lexical: list[Hit],
+    ) -> tuple[list[Hit], list[Hit]]:
+        last = as_of + timedelta(days=self.weights.future_grace_days)
+        base = flt or SearchFilter()
+        if base.date_to is not None:
+            last = min(last, base.date_to)
+        dated = replace(base, date_to=last)
+
+        def merged(again: list[Hit], first: list[Hit]) -> list[Hit]:
+            undated = [h for h in first if h.chunk.date is None]
+            return sorted(again + undated, key=lambda h: -h.score)
+
+        return (
+            merged(self.store.search_dense(query, depth, dated), dense),
+            merged(self.store.search_lexical(query, depth, dated), lexical),
+        )
 
     def rank(
         self, dense: list[Hit], lexical: list[Hit], k: int, as_of: date | None = None

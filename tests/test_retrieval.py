@@ -209,6 +209,21 @@ def test_a_question_date_prefers_recent_news_and_excludes_later_news(
     assert not {"election-2024", "election-later"} & set(back_then)
 
 
+def test_when_later_news_fills_the_candidates_older_news_is_searched_for(
+    corpus: tuple[NewsStore, Settings],
+) -> None:
+    store, settings = corpus
+    # One candidate per side: the later reports crowd out the one from before the question.
+    narrow = HybridRetriever(store, settings.model_copy(update={"candidate_k": 1}))
+    question = "Did Ann Whitfield resign after losing her bid for a third term?"
+    first_pass = narrow.rank(
+        store.search_dense(question, 1), store.search_lexical(question, 1), 1, date(2020, 11, 9)
+    )
+    assert first_pass == []  # both sides found only the 2024 report
+    passages = narrow.retrieve(question, k=1, as_of=date(2020, 11, 9))
+    assert [bench_id(store, p.article_id) for p in passages] == ["election-2020"]
+
+
 def test_without_a_question_date_nothing_is_excluded(
     retriever: HybridRetriever, corpus: tuple[NewsStore, Settings]
 ) -> None:
