@@ -27,7 +27,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from assistant.chat import NewsAssistant  # noqa: E402
-from assistant.evaluation.corpus import record_ids_by_origin, store_origins  # noqa: E402
+from assistant.evaluation.corpus import (  # noqa: E402
+    doc_ids_by_article,
+    record_ids_by_origin,
+    store_origins,
+)
 from assistant.evaluation.metrics import contains_answer  # noqa: E402
 from ingest.pipeline import ingest_sources  # noqa: E402
 from newsqa.settings import Settings  # noqa: E402
@@ -46,6 +50,12 @@ def spread(items: list, n: int) -> list:
         return items
     step = len(items) / n
     return [items[int(i * step)] for i in range(n)]
+
+
+def stored_doc_ids(store: NewsStore, corpus: Path) -> set[str]:
+    """The benchmark's doc ids of the articles the store holds."""
+    by_article = doc_ids_by_article(store_origins(store), record_ids_by_origin(corpus))
+    return {doc for ids in by_article.values() for doc in ids}
 
 
 def open_store(data_dir: Path, corpus: Path, ingest: bool) -> tuple[NewsStore, Settings]:
@@ -105,6 +115,13 @@ def main() -> None:
     corpus = args.bench / SET / "corpus.jsonl"
     questions = load_questions(args.bench / SET / "questions.jsonl")
     store, settings = open_store(args.data_dir, corpus, args.ingest)
+    # Only questions whose gold article is stored can be answered; on a partial store the rest
+    # would measure the store, not the answering.
+    stored = stored_doc_ids(store, corpus)
+    answerable = [q for q in questions if set(q.get("doc_ids", [])) & stored]
+    if len(answerable) < len(questions):
+        print(f"{len(answerable)} of {len(questions)} questions have their gold article stored")
+    questions = answerable
     if args.model:
         settings = settings.model_copy(update={"llm_model_path": args.model})
     assistant = NewsAssistant(settings, store)
