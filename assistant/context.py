@@ -52,6 +52,8 @@ class _Sentence:
 def _sentences(passages: list[Passage]) -> list[_Sentence]:
     out: list[_Sentence] = []
     for i, passage in enumerate(passages):
+        if not passage.text.strip():
+            continue
         spans = split_sentences(passage.text) or [(0, len(passage.text))]
         for start, end in spans:
             text = passage.text[start:end]

@@ -149,3 +149,9 @@ def test_an_english_question_reaches_german_sentences_through_the_glossary() -> 
     kept = second.context.split(GAP)
     assert 1 <= len(kept) < 7
     assert all("Soldaten" in s or "Truppe" in s for s in kept)
+
+
+def test_an_empty_passage_has_no_sentences_and_an_empty_context() -> None:
+    empty = passage(1, "", "en")
+    assert best_sentences(empty, "anything", n=3) == []
+    assert [p.context for p in select_context([empty], "anything")] == [""]
