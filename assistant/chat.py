@@ -178,7 +178,10 @@ class NewsAssistant:
             yield from _citations_as_written(text, passages)
         else:
             text = ""
-            for event in self._generate_answer(model, question, query, passages, tokens, timings):
+            # The model is asked the question itself, with the names it refers to spelled out:
+            # a search query (the rewrite) is no question to answer.
+            asked = rewrite_rule_based(question, history)
+            for event in self._generate_answer(model, question, asked, passages, tokens, timings):
                 if isinstance(event, Token):
                     if not text:
                         timings["first_token"] = time.perf_counter() - mark
@@ -207,14 +210,12 @@ class NewsAssistant:
         self,
         model: BaseChatModel,
         question: str,
-        query: str,
+        asked: str,
         passages: Sequence[Passage],
         tokens: dict[str, int],
         timings: dict[str, float],
     ) -> Iterator[Token | CitationResolved]:
         """The model's answer from the evidence sentences, or a decline when there are none."""
-        # A follow-up is answered as its standalone rewrite: the model sees no history.
-        asked = query or question
         evidence = evidence_passages(asked, passages)
         if not evidence:
             yield Token(decline_text(question))
