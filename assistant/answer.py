@@ -19,6 +19,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.extractive import is_german, pick_sentences
+from assistant.matching import numbers_in
 from assistant.models import Passage
 from prompts import load_prompt
 
@@ -73,8 +74,6 @@ def translate_evidence(
     translation lost a number of the original is kept as it was: a translation must not change
     a figure the answer will quote.
     """
-    from assistant.matching import numbers_in
-
     language = _LANGUAGE_NAMES[question_language(question)]
     listing = "\n".join(f"[{p.number}] {p.context}" for p in passages)
     prompt = load_prompt("translate").format(language=language, passages=listing)
