@@ -20,6 +20,8 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from assistant.glossary import translations
+from assistant.matching import content_terms
 from assistant.models import Passage
 from ingest.models import Chunk
 from newsqa.settings import Settings
@@ -91,6 +93,14 @@ def recency_penalty(published: date | None, as_of: date, weights: FusionWeights)
     return weights.recency * (1.0 - math.exp(-max(age, 0) / weights.recency_tau_days))
 
 
+def lexical_query(query: str) -> str:
+    """The query the BM25 side searches with: the question plus the German stems of its English
+    words, so that a vague English question ("How many soldiers are expected?") can match the
+    German report's "Soldaten" lexically instead of resting on the dense side alone."""
+    extra = dict.fromkeys(de for term in content_terms(query) for de in translations(term))
+    return " ".join([query, *extra])
+
+
 class HybridRetriever:
     """Finds the passages that best answer a question, numbered 1..k."""
 
@@ -113,7 +123,7 @@ class HybridRetriever:
             return []
         depth = max(self.settings.candidate_k, k)
         dense = self.store.search_dense(query, depth, flt)
-        lexical = self.store.search_lexical(query, depth, flt)
+        lexical = self.store.search_lexical(lexical_query(query), depth, flt)
         passages = self.rank(dense, lexical, k, as_of)
         if as_of is not None and len(passages) < k:
             # Later news filled the candidate lists: search again among articles dated up to
@@ -144,7 +154,7 @@ class HybridRetriever:
 
         return (
             merged(self.store.search_dense(query, depth, dated), dense),
-            merged(self.store.search_lexical(query, depth, dated), lexical),
+            merged(self.store.search_lexical(lexical_query(query), depth, dated), lexical),
         )
 
     def rank(

@@ -38,7 +38,12 @@ from assistant.evaluation.corpus import (  # noqa: E402
     store_origins,
 )
 from assistant.evaluation.metrics import contains_answer  # noqa: E402
-from assistant.retrieval import DEFAULT_WEIGHTS, FusionWeights, HybridRetriever  # noqa: E402
+from assistant.retrieval import (  # noqa: E402
+    DEFAULT_WEIGHTS,
+    FusionWeights,
+    HybridRetriever,
+    lexical_query,
+)
 from ingest.pipeline import Progress, ingest_sources  # noqa: E402
 from newsqa.settings import Settings  # noqa: E402
 from vectorstore.store import Hit, NewsStore, chunk_from_record  # noqa: E402
@@ -193,7 +198,7 @@ def run_set(name: str, args: argparse.Namespace) -> None:
             started = time.perf_counter()
             dense = dense_hits(store, v, depth)
             searched = time.perf_counter()
-            lexical = store.search_lexical(q.text, depth)
+            lexical = store.search_lexical(lexical_query(q.text), depth)
             parts["vector search"].append(searched - started)
             parts["BM25 search"].append(time.perf_counter() - searched)
             cands.append((q, Candidates(dense, lexical)))
