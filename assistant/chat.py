@@ -240,6 +240,7 @@ class NewsAssistant:
         by_number = {p.number: p for p in passages}
         text = ""
         resolved = 0  # markers in `text` already handled
+        pieces = 0
         try:
             for chunk in model.stream(answer_messages(question, passages)):
                 usage = getattr(chunk, "usage_metadata", None)
@@ -251,6 +252,7 @@ class NewsAssistant:
                 piece = chunk.text
                 if not piece:
                     continue
+                pieces += 1
                 text += piece
                 yield Token(piece)
                 matches = list(MARKER_RE.finditer(text))
@@ -262,6 +264,9 @@ class NewsAssistant:
                                 citation_for(sentence, by_number[number], number)
                             )
                 resolved = len(matches)
+            # Some OpenAI-compatible servers send no usage when streaming: one streamed piece is
+            # one token there.
+            tokens.setdefault("completion", pieces)
         except BackendError:
             raise
         except Exception as exc:  # connection refused, server error, model crash
