@@ -10,14 +10,9 @@ import time
 from pathlib import Path
 
 import httpx
+from servers import free_port
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -38,7 +33,7 @@ def _listening_addresses(port: int) -> set[str]:
 
 
 def test_app_py_serves_the_page_on_127_0_0_1(tmp_path):
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "app.py", "--port", str(port), "--backend", "extractive"]
     server = subprocess.Popen(command, cwd=REPO, env=_env(tmp_path), stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)  # fmt: skip
@@ -65,7 +60,7 @@ def test_app_py_serves_the_page_on_127_0_0_1(tmp_path):
 
 def test_serve_refuses_a_malformed_login_setting(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "newsqa", "serve", "--port", str(_free_port())],
+        [sys.executable, "-m", "newsqa", "serve", "--port", str(free_port())],
         cwd=REPO,
         env=_env(tmp_path, NEWSQA_AUTH="no-colon"),
         capture_output=True,

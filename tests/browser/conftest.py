@@ -6,12 +6,12 @@ embedding model and the real assistant; Chromium is Debian's, driven by Playwrig
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from servers import free_port
 
 from newsqa.settings import Settings
 
@@ -37,12 +37,6 @@ class RunningApp:
     settings: Settings
     store: object
     demo: object
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_app(data_dir: Path, ingest: bool = True, **overrides) -> RunningApp:
