@@ -55,6 +55,11 @@ def load_llama(path: Path, n_ctx: int, threads: int) -> tuple[Any, threading.Loc
     return _LOADED[key], _LOCKS[key]
 
 
+def is_loaded(path: Path) -> bool:
+    """Whether this process holds the GGUF at `path` in memory (for status displays)."""
+    return any(key[0] == str(path) for key in list(_LOADED))
+
+
 def _role(message: BaseMessage) -> str:
     return {"human": "user", "ai": "assistant", "system": "system"}.get(message.type, "user")
 

@@ -30,9 +30,7 @@ def local_status(settings: Settings) -> BackendStatus:
             "local", False, f"model file missing ({path.name}): run `newsqa models pull`"
         )
     size_gb = path.stat().st_size / 1e9
-    # assistant.llm keeps one loaded model per file for the process; it has no public accessor.
-    loaded = any(key[0] == str(path) for key in list(llm._LOADED))
-    state = "loaded" if loaded else "present, loads on the first question"
+    state = "loaded" if llm.is_loaded(path) else "present, loads on the first question"
     return BackendStatus("local", True, f"{path.name} ({size_gb:.2f} GB): {state}")
 
 
