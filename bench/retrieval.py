@@ -46,7 +46,7 @@ from assistant.retrieval import (  # noqa: E402
 )
 from ingest.pipeline import Progress, ingest_sources  # noqa: E402
 from newsqa.settings import Settings  # noqa: E402
-from vectorstore.store import Hit, NewsStore, chunk_from_record  # noqa: E402
+from vectorstore.store import Hit, NewsStore  # noqa: E402
 
 BENCH = REPO.parent / "shared" / "bench"
 SETS = {
@@ -145,21 +145,7 @@ def embed_questions(store: NewsStore, texts: list[str]) -> list[list[float]]:
 
 def dense_hits(store: NewsStore, vector: list[float], k: int) -> list[Hit]:
     """What `store.search_dense` returns, for a question vector computed beforehand."""
-    result = store.collection.query(
-        query_embeddings=[vector],
-        n_results=min(k, store.collection.count()),
-        include=["documents", "metadatas", "distances"],
-    )
-    return [
-        Hit(chunk_from_record(cid, text, meta), 1.0 - float(dist))
-        for cid, text, meta, dist in zip(
-            result["ids"][0],
-            result["documents"][0],
-            result["metadatas"][0],
-            result["distances"][0],
-            strict=True,
-        )
-    ]
+    return store.search_vector(vector, k)
 
 
 def article_ids(doc_ids: dict[str, list[str]], article_ids: list[str]) -> list[list[str]]:

@@ -255,10 +255,17 @@ class NewsStore:
     # -- read side ----------------------------------------------------------------------------
 
     def search_dense(self, query: str, k: int, flt: SearchFilter | None = None) -> list[Hit]:
+        if k <= 0:
+            return []
+        return self.search_vector(self.embeddings.embed_query(query), k, flt)
+
+    def search_vector(
+        self, vector: Sequence[float], k: int, flt: SearchFilter | None = None
+    ) -> list[Hit]:
+        """Dense search for a query vector computed beforehand (e.g. embedded in a batch)."""
         total = self.collection.count()
         if k <= 0 or total == 0:
             return []
-        vector = self.embeddings.embed_query(query)
         result = self.collection.query(
             query_embeddings=[vector],
             n_results=min(k, total),
