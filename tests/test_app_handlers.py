@@ -99,3 +99,37 @@ def test_source_filter_keeps_answers_to_the_chosen_sources(news_app):
     assert "Nordkorea" not in html
     shown = re.findall(r'<span class="nq-meta">(.*?)</span>', html)
     assert shown and all("Coastline Sports Desk" in meta for meta in shown)
+
+
+def test_a_question_asked_while_an_answer_is_written_waits_its_turn(news_app):
+    conv = Conversation()
+    news_app.take_question("Who won the cup final?", conv)
+    box, *_ = news_app.take_question("How hot did it get in Mannheim?", conv)
+    assert box != ""  # skipped: the second question stays in the box
+    assert conv.pending == "Who won the cup final?" and len(conv.messages) == 2
+
+
+def test_a_stopped_answer_writes_nothing_into_the_next_question(news_app):
+    conv = Conversation()
+    news_app.take_question("How many soldiers are expected?", conv)
+    stopped_stream = news_app.respond(conv, "extractive", [], [], "", "", "")
+    next(stopped_stream)  # the answer is under way...
+    news_app.stopped(conv)  # ...when the user presses Stop and asks something else
+    assert "Stopped." in conv.messages[-1]["content"]
+    news_app.take_question("Who won the cup final?", conv)
+    assert list(stopped_stream) == []  # the old stream ends without another word
+    assert conv.pending == "Who won the cup final?"
+    *_, (messages, _) = news_app.respond(conv, "extractive", [], [], "", "", "")
+    assert "Harbour City" in messages[-1]["content"]
+    assert [t.content for t in conv.turns][0] == "Who won the cup final?"
+    assert len(conv.messages) == 4 and len(conv.turns) == 2
+
+
+def test_a_new_conversation_silences_the_answer_still_running_in_the_old_one(news_app):
+    conv = Conversation()
+    news_app.take_question("How many soldiers are expected?", conv)
+    stream = news_app.respond(conv, "extractive", [], [], "", "", "")
+    next(stream)
+    _, fresh = news_app.new_conversation(conv)
+    assert list(stream) == [] and conv.turns == []
+    assert fresh.messages == [] and fresh.pending is None

@@ -80,6 +80,10 @@ class NewsApp:
         question = (text or "").strip()
         if not question:
             return gr.skip(), gr.skip(), gr.skip()
+        if conv.pending is not None:
+            # Enter still submits while an answer streams; the question stays in the box.
+            gr.Info("An answer is still being written: wait for it, or press Stop.")
+            return gr.skip(), gr.skip(), gr.skip()
         conv.ask(question, render.user_html(question))
         conv.show(render.streaming_html("Searching the articles…", ""))
         return "", conv.messages, conv
@@ -91,6 +95,8 @@ class NewsApp:
         return messages, conv
 
     def prepare_retry(self, conv: Conversation):
+        if conv.pending is not None:
+            return gr.skip(), gr.skip()
         question = conv.undo_last()
         if question:
             conv.ask(question, render.user_html(question))
@@ -111,6 +117,7 @@ class NewsApp:
         if not question:
             yield conv.messages, conv
             return
+        serial = conv.serial  # this stream's turn; Stop or a new conversation ends it
         try:
             flt = build_filter(sources, languages, date_from, date_to)
             day = parse_day("As of", as_of)
@@ -121,39 +128,53 @@ class NewsApp:
         ticket = self.line.join() if backend == "local" else None
         try:
             while ticket is not None and (ahead := self.line.wait(ticket, LINE_POLL_S)) > 0:
+                if not conv.is_current(serial):
+                    return
                 who = "person" if ahead == 1 else "people"
                 status = f"The local model is busy: {ahead} {who} ahead of you in line…"
                 conv.show(render.streaming_html(status, ""))
                 yield conv.messages, conv
-            yield from self._stream_answer(conv, question, backend, flt, day)
+            yield from self._stream_answer(conv, serial, question, backend, flt, day)
         except Exception as exc:  # shown to the user; the app keeps serving
             log.exception("answering %r failed", question)
-            conv.fail(render.error_html(f"Could not answer: {exc}"))
-            yield conv.messages, conv
+            if conv.is_current(serial):
+                conv.fail(render.error_html(f"Could not answer: {exc}"))
+                yield conv.messages, conv
         finally:
             if ticket is not None:
                 self.line.leave(ticket)
 
-    def _stream_answer(self, conv, question, backend, flt, day):
+    def _stream_answer(self, conv, serial, question, backend, flt, day):
         status, text, answer = "Searching the articles…", "", None
         events = self.assistant.stream(
             question, list(conv.turns), filters=flt, as_of=day, backend=backend
         )
-        for event in events:
-            if isinstance(event, QueryRewritten):
-                status = f"Searching for: {event.query}"
-            elif isinstance(event, PassagesFound):
-                count = len(event.passages)
-                status = f"Found {count} passage{'s' if count != 1 else ''}; writing the answer…"
-            elif isinstance(event, Token):
-                text += event.text
-            elif isinstance(event, CitationResolved):
-                continue
-            elif isinstance(event, Done):
-                answer = event.answer
-                break
-            conv.show(render.streaming_html(status, text))
-            yield conv.messages, conv
+        try:
+            for event in events:
+                if not conv.is_current(serial):
+                    return  # stopped: the finally below ends the generation
+                if isinstance(event, QueryRewritten):
+                    status = f"Searching for: {event.query}"
+                elif isinstance(event, PassagesFound):
+                    count = len(event.passages)
+                    status = (
+                        f"Found {count} passage{'s' if count != 1 else ''}; writing the answer…"
+                    )
+                elif isinstance(event, Token):
+                    text += event.text
+                elif isinstance(event, CitationResolved):
+                    continue
+                elif isinstance(event, Done):
+                    answer = event.answer
+                    break
+                conv.show(render.streaming_html(status, text))
+                yield conv.messages, conv
+        finally:
+            # Closing the stream releases the local model at once, whether the answer finished,
+            # failed or was stopped, instead of whenever the abandoned generator is collected.
+            events.close()
+        if not conv.is_current(serial):
+            return
         if answer is None:
             raise RuntimeError("the assistant stopped without an answer")
         conv.finish(answer, render.answer_html(answer, self.store.get_article))
@@ -166,7 +187,9 @@ class NewsApp:
             conv.fail(last.removesuffix("</div>") + note + "</div>" if last else note)
         return conv.messages, conv, gr.update(visible=True), gr.update(visible=False)
 
-    def new_conversation(self):
+    def new_conversation(self, old: Conversation | None = None):
+        if old is not None:
+            old.abandon()
         conv = Conversation()
         return conv.messages, conv
 
@@ -369,7 +392,9 @@ class NewsApp:
         def working():
             return gr.update(visible=False), gr.update(visible=True)
 
-        def idle():
+        def idle(conv: Conversation):
+            if conv.pending is not None:  # a stopped answer ended; the next one is under way
+                return gr.skip(), gr.skip()
             return gr.update(visible=True), gr.update(visible=False)
 
         starts = [
@@ -385,20 +410,28 @@ class NewsApp:
         for number, (trigger, fn, inputs, outputs) in enumerate(starts):
             # The first chain's steps are the documented API (bench/load.py drives them).
             names = ({"api_name": "ask"}, {"api_name": "answer"}) if number == 0 else ({}, {})
+            # "multiple": a question asked right after Stop must not be dropped by the page
+            # because the stopped answer's step has not yet reported its end.
             answering.append(
                 trigger(fn, inputs, outputs, **names[0])
-                .then(working, None, busy)
-                .then(self.respond, answer_inputs, [chat.chatbot, conv], **names[1])
+                .then(working, None, busy, trigger_mode="multiple")
+                .then(
+                    self.respond,
+                    answer_inputs,
+                    [chat.chatbot, conv],
+                    trigger_mode="multiple",
+                    **names[1],
+                )
             )
         for event in answering:
-            event.then(idle, None, busy).then(
-                self.backend_view, [side.backend], [side.backend_info]
+            event.then(idle, [conv], busy, trigger_mode="multiple").then(
+                self.backend_view, [side.backend], [side.backend_info], trigger_mode="multiple"
             )
         chat.stop.click(self.stopped, [conv], [chat.chatbot, conv, *busy], cancels=answering)
         chat.new.click(
-            self.new_conversation, None, [chat.chatbot, conv], cancels=answering, api_name="new"
+            self.new_conversation, [conv], [chat.chatbot, conv], cancels=answering, api_name="new"
         )
-        chat.chatbot.clear(self.new_conversation, None, [chat.chatbot, conv])
+        chat.chatbot.clear(self.new_conversation, [conv], [chat.chatbot, conv])
         chat.chatbot.like(self.rate, [conv], None)
 
 

@@ -19,8 +19,16 @@ class Conversation:
     answers: dict[int, Answer] = field(default_factory=dict)  # message index -> its Answer
     pending: str | None = None  # the question being answered now
     asked: list[str] = field(default_factory=list)  # one per user message, in order
+    # Bumped whenever the pending question changes hands (asked, answered, stopped, undone,
+    # abandoned). An answer stream keeps the serial it started under and writes nothing once it
+    # differs: a stopped stream may still be winding down when the next question is asked.
+    serial: int = 0
+
+    def is_current(self, serial: int) -> bool:
+        return self.serial == serial
 
     def ask(self, question: str, shown_as: str) -> None:
+        self.serial += 1
         self.pending = question
         self.asked.append(question)
         self.messages.append({"role": "user", "content": shown_as})
@@ -38,14 +46,21 @@ class Conversation:
         self.turns.append(Turn(role="user", content=answer.question))
         self.turns.append(Turn(role="assistant", content=answer.answer))
         self.pending = None
+        self.serial += 1
 
     def fail(self, shown_as: str) -> None:
         """The pending question got no answer; it stays visible but is not history."""
         self.show(shown_as)
+        self.abandon()
+
+    def abandon(self) -> None:
+        """Whatever answer is under way will write nothing more here."""
         self.pending = None
+        self.serial += 1
 
     def undo_last(self) -> str | None:
         """Drop the last question and its answer; return the question to ask again."""
+        self.abandon()
         while self.messages and self.messages[-1]["role"] == "assistant":
             index = len(self.messages) - 1
             answer = self.answers.pop(index, None)

@@ -1,0 +1,56 @@
+"""Stop with the in-process local model (SmolLM2 through llama.cpp, the real path): the stopped
+generation gives the model back at once, and the next question is answered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.llm import load_llama
+from ingest.pipeline import ingest_sources
+from newsqa.settings import Settings
+from tests.test_llm import smollm_path
+from vectorstore.store import NewsStore
+from webapp.app import NewsApp
+from webapp.session import Conversation
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+@pytest.fixture(scope="module")
+def local_app(tmp_path_factory) -> NewsApp:
+    settings = Settings(
+        _env_file=None,
+        data_dir=tmp_path_factory.mktemp("stop-local"),
+        llm_backend="local",
+        llm_model_path=smollm_path(),
+        max_answer_tokens=200,
+    )
+    store = NewsStore(settings)
+    ingest_sources([SAMPLES], store, settings)
+    return NewsApp(settings, store=store)
+
+
+def model_lock(app: NewsApp):
+    s = app.settings
+    return load_llama(s.llm_model_path, s.llm_context_tokens, s.llm_threads or 2)[1]
+
+
+def test_stop_mid_answer_frees_the_local_model_and_the_chat_goes_on(local_app):
+    conv = Conversation()
+    local_app.take_question("How many soldiers are expected?", conv)
+    stream = local_app.respond(conv, "local", [], [], "", "", "")
+    for _messages, _ in stream:
+        if model_lock(local_app).locked():
+            break  # the model is writing this answer
+    else:
+        pytest.fail("the answer finished before the model was seen at work")
+    local_app.stopped(conv)
+    assert list(stream) == []  # not one more token is written or shown
+    assert not model_lock(local_app).locked()
+    assert len(local_app.line) == 0
+    local_app.take_question("Who won the cup final?", conv)
+    *_, (messages, _) = local_app.respond(conv, "local", [], [], "", "", "")
+    assert "nq-error" not in messages[-1]["content"]
+    assert conv.pending is None and [t.content for t in conv.turns][0] == "Who won the cup final?"
