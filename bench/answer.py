@@ -33,6 +33,7 @@ from assistant.evaluation.corpus import (  # noqa: E402
     store_origins,
 )
 from assistant.evaluation.metrics import contains_answer  # noqa: E402
+from assistant.local_model import default_model_path  # noqa: E402
 from ingest.pipeline import ingest_sources  # noqa: E402
 from newsqa.settings import Settings  # noqa: E402
 from vectorstore.store import NewsStore  # noqa: E402
@@ -108,7 +109,9 @@ def main() -> None:
     parser.add_argument("--bench", type=Path, default=REPO.parent / "shared" / "bench")
     parser.add_argument("--extractive-n", type=int, default=150)
     parser.add_argument("--local-n", type=int, default=40)
-    parser.add_argument("--model", type=Path, default=None, help="GGUF for the local backend")
+    parser.add_argument(
+        "--model", type=Path, default=None, help="GGUF for the local backend (default: pulled)"
+    )
     parser.add_argument("--ingest", action="store_true")
     args = parser.parse_args()
 
@@ -122,8 +125,10 @@ def main() -> None:
     if len(answerable) < len(questions):
         print(f"{len(answerable)} of {len(questions)} questions have their gold article stored")
     questions = answerable
-    if args.model:
-        settings = settings.model_copy(update={"llm_model_path": args.model})
+    # One copy of the 1.1 GB model, the default data dir's (`newsqa models pull` puts it there),
+    # serves the bench store too.
+    model = args.model or default_model_path(Settings())
+    settings = settings.model_copy(update={"llm_model_path": model})
     assistant = NewsAssistant(settings, store)
     assistant.ask("warm-up: load the embedding model", backend="extractive")
 

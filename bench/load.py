@@ -1,10 +1,13 @@
 """Load on the app: simulated users asking rtqa-small questions at once, extractive backend.
 
-Starts the app on a free 127.0.0.1 port over an existing store (--data-dir), then runs --users
-threads, each a separate Gradio session (gradio_client) that asks a question through the same two
-steps the page uses (`/ask` then `/answer`), waits for the finished answer, starts a new
-conversation and asks the next. Bounded by --seconds and --max-requests. Prints median and p95
-response time and the errors.
+Starts the app (`newsqa serve`, a process of its own, as users would run it) on a free
+127.0.0.1 port over an existing store (--data-dir), then runs --users client threads in this
+process, each a separate Gradio session that asks a question through the same two steps the page
+uses (`/ask` then `/answer`, over Gradio's queue and its server-sent events), waits for the
+finished answer, starts a new conversation and asks the next. The users speak Gradio's plain HTTP
+API with one httpx connection each: gradio_client costs about twice the server's CPU per answer,
+and on two cores that would be measuring the simulated browsers, not the app. Bounded by
+--seconds and --max-requests. Prints median and p95 response time and the errors.
 
     .venv/bin/python bench/load.py --data-dir /tmp/newsqa-bench/rtqa-small
     .venv/bin/python bench/load.py --build   # ingest rtqa-small into --data-dir first
@@ -17,9 +20,12 @@ import json
 import os
 import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +34,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from gradio_client import Client  # noqa: E402
+import httpx  # noqa: E402
 
 from newsqa.settings import Settings  # noqa: E402
 
@@ -69,26 +75,45 @@ def answer_text(chat: list[dict]) -> str:
     return str(content)
 
 
+def call(http: httpx.Client, session: str, api_name: str, data: list) -> list:
+    """One step through the queue: join, then read its events until the step completes; returns
+    the step's final outputs."""
+    joined = http.post(f"call/{api_name}", json={"data": data, "session_hash": session})
+    joined.raise_for_status()
+    event_id = joined.json()["event_id"]
+    kind = None
+    with http.stream("GET", f"call/{api_name}/{event_id}") as events:
+        events.raise_for_status()
+        for line in events.iter_lines():
+            if line.startswith("event:"):
+                kind = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and kind in ("complete", "error"):
+                payload = json.loads(line.split(":", 1)[1])
+                if kind == "error":
+                    raise RuntimeError(f"/{api_name} failed: {payload}")
+                return payload
+    raise RuntimeError(f"/{api_name}: the event stream ended without a result")
+
+
 def user(url: str, number: int, questions: list[dict], deadline: float, limit: int, tally: Tally):
-    client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+    session = f"load-user-{number}-{uuid.uuid4().hex[:8]}"
+    http = httpx.Client(base_url=f"{url}gradio_api/", timeout=60)
     index = number
     while time.monotonic() < deadline and tally.claim(limit):
         item = questions[index % len(questions)]
         index += 7  # users walk the set at different offsets
         began = time.perf_counter()
         try:
-            client.predict(item["question"], api_name="/ask")
-            job = client.submit(
-                "extractive", [], [], "", "", item.get("as_of") or "", api_name="/answer"
-            )
-            chat = job.result(timeout=60)
+            call(http, session, "ask", [item["question"]])
+            as_of = item.get("as_of") or ""
+            chat, *_ = call(http, session, "answer", ["extractive", [], [], "", "", as_of])
             elapsed = time.perf_counter() - began
             text = answer_text(chat)
             if "nq-answer" not in text or "nq-error" in text:
                 raise RuntimeError(f"no answer shown: {text[:160]!r}")
             with tally.lock:
                 tally.times.append(elapsed)
-            client.predict(api_name="/new")
+            call(http, session, "new", [])
         except Exception as exc:  # counted and printed below
             with tally.lock:
                 tally.errors.append(f"user {number}, {item['id']}: {type(exc).__name__}: {exc}")
@@ -145,21 +170,59 @@ def main(argv: list[str] | None = None) -> int:
     if args.build:
         build_store(settings, questions, subset=bool(args.subset))
     from vectorstore.store import NewsStore
-    from webapp.app import launch
 
     store = NewsStore(settings)
     stats = store.stats()
+    store.close()
     if stats.articles == 0:
         print(f"no articles in {args.data_dir}: run with --build", file=sys.stderr)
         return 2
-    demo = launch(settings, block=False, store=store)
+    # The app in a process of its own: client threads in the server's process would take turns
+    # with it on one interpreter lock, which a browser on the same machine does not.
+    server = start_server(settings)
+    try:
+        return drive(server, settings, questions, stats, args)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def start_server(settings: Settings, timeout_s: float = 180.0) -> subprocess.Popen:
+    command = [sys.executable, "-m", "newsqa", "--data-dir", str(settings.data_dir), "serve",
+               "--port", str(settings.port), "--backend", "extractive"]  # fmt: skip
+    env = {**os.environ, "NEWSQA_AUTH": ""}
+    # A file, not a pipe: a pipe nobody reads would stall the server once its buffer is full.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the server)
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            log.seek(0)
+            error = log.read().decode(errors="replace")
+            raise RuntimeError(f"newsqa serve exited with {server.returncode}: {error[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{settings.port}/", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    server.terminate()
+    raise RuntimeError(f"newsqa serve did not answer within {timeout_s:.0f} s")
+
+
+def drive(
+    server: subprocess.Popen,
+    settings: Settings,
+    questions: list[dict],
+    stats: object,
+    args: argparse.Namespace,
+) -> int:
     url = f"http://127.0.0.1:{settings.port}/"
     # One question first, so that model loading and index building are not timed.
     warm = Tally()
     user(url, 0, questions, time.monotonic() + 120, 1, warm)
     if warm.errors:
         print("warm-up failed:", warm.errors[0], file=sys.stderr)
-        demo.close()
         return 1
 
     tally = Tally()
@@ -174,7 +237,6 @@ def main(argv: list[str] | None = None) -> int:
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - began
-    demo.close()
 
     done = len(tally.times)
     print(f"store: {stats.articles} articles, {stats.chunks} chunks ({args.data_dir})")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import webapp.app
 from ingest.pipeline import ingest_sources
 from newsqa.settings import Settings
 from vectorstore.store import NewsStore
@@ -109,7 +110,8 @@ def test_a_question_asked_while_an_answer_is_written_waits_its_turn(news_app):
     assert conv.pending == "Who won the cup final?" and len(conv.messages) == 2
 
 
-def test_a_stopped_answer_writes_nothing_into_the_next_question(news_app):
+def test_a_stopped_answer_writes_nothing_into_the_next_question(news_app, monkeypatch):
+    monkeypatch.setattr(webapp.app, "REDRAW_EVERY_S", 0.0)  # show every step, to stop in one
     conv = Conversation()
     news_app.take_question("How many soldiers are expected?", conv)
     stopped_stream = news_app.respond(conv, "extractive", [], [], "", "", "")
@@ -125,7 +127,8 @@ def test_a_stopped_answer_writes_nothing_into_the_next_question(news_app):
     assert len(conv.messages) == 4 and len(conv.turns) == 2
 
 
-def test_a_new_conversation_silences_the_answer_still_running_in_the_old_one(news_app):
+def test_a_new_conversation_silences_the_answer_still_running_in_the_old_one(news_app, monkeypatch):
+    monkeypatch.setattr(webapp.app, "REDRAW_EVERY_S", 0.0)
     conv = Conversation()
     news_app.take_question("How many soldiers are expected?", conv)
     stream = news_app.respond(conv, "extractive", [], [], "", "", "")
@@ -133,3 +136,12 @@ def test_a_new_conversation_silences_the_answer_still_running_in_the_old_one(new
     _, fresh = news_app.new_conversation(conv)
     assert list(stream) == [] and conv.turns == []
     assert fresh.messages == [] and fresh.pending is None
+
+
+def test_a_quick_answer_is_drawn_once_not_step_by_step(news_app, monkeypatch):
+    # Each redraw sends the whole chat to the page; steps closer together than this are skipped.
+    monkeypatch.setattr(webapp.app, "REDRAW_EVERY_S", 60.0)
+    conv = Conversation()
+    news_app.take_question("Who won the cup final?", conv)
+    drawn = list(news_app.respond(conv, "extractive", [], [], "", "", ""))
+    assert len(drawn) == 1 and "Harbour City" in drawn[0][0][-1]["content"]

@@ -6,6 +6,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from importlib import resources
 from types import SimpleNamespace
@@ -42,6 +43,10 @@ SANS = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "He
 MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 # How often a waiting user's place in the line for the local model is refreshed.
 LINE_POLL_S = 0.5
+# The least time between two redraws of an answer being written. Each redraw sends the whole
+# chat to the page; tokens come faster than anyone reads them, and an extractive answer, done in
+# about 40 ms, needs no intermediate redraw at all (under load they cost more than the answer).
+REDRAW_EVERY_S = 0.1
 
 
 def _static(name: str) -> str:
@@ -146,6 +151,7 @@ class NewsApp:
 
     def _stream_answer(self, conv, serial, question, backend, flt, day):
         status, text, answer = "Searching the articles…", "", None
+        last_redraw = time.monotonic()  # take_question has just drawn "Searching the articles…"
         events = self.assistant.stream(
             question, list(conv.turns), filters=flt, as_of=day, backend=backend
         )
@@ -167,8 +173,12 @@ class NewsApp:
                 elif isinstance(event, Done):
                     answer = event.answer
                     break
+                news = not isinstance(event, Token) and backend != "extractive"
+                if not news and time.monotonic() - last_redraw < REDRAW_EVERY_S:
+                    continue
                 conv.show(render.streaming_html(status, text))
                 yield conv.messages, conv
+                last_redraw = time.monotonic()
         finally:
             # Closing the stream releases the local model at once, whether the answer finished,
             # failed or was stopped, instead of whenever the abandoned generator is collected.
