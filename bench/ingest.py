@@ -48,7 +48,7 @@ def _limited_copy(corpus: str, limit: int, folder: Path) -> Path:
     target = folder / f"{corpus}.jsonl"
     with source.open(encoding="utf-8") as lines, target.open("w", encoding="utf-8") as out:
         for n, line in enumerate(lines):
-            if n == limit:  # 0: no limit
+            if limit and n == limit:  # 0: no limit
                 break
             out.write(line)
     return target
