@@ -93,6 +93,14 @@ def translate_evidence(
 
 
 def answer_messages(question: str, passages: Sequence[Passage]) -> list:
-    """The system and user messages the model answers from (prompts/system.md, answer.md)."""
-    user = load_prompt("answer").format(passages=format_passages(passages), question=question)
+    """The system and user messages the model answers from (prompts/system.md, answer.md).
+
+    The answer language is named outright: told only "the language of the question", the 1.5B
+    model answered German questions in English, or in a mix ("The Broncos verlor ...").
+    """
+    user = load_prompt("answer").format(
+        passages=format_passages(passages),
+        question=question,
+        language=_LANGUAGE_NAMES[question_language(question)],
+    )
     return [SystemMessage(content=load_prompt("system").strip()), HumanMessage(content=user)]

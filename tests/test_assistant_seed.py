@@ -19,9 +19,12 @@ from assistant.chat import (
     Token,
 )
 from assistant.models import Answer, Turn
+from ingest.language import detect_language
 from ingest.pipeline import ingest_sources
 from newsqa.settings import Settings
 from vectorstore.store import NewsStore
+
+MARKERS = re.compile(r"\[\d+(?:,\s*\d+)*\]")
 
 
 def normalise(text: str) -> str:
@@ -184,6 +187,17 @@ def test_the_local_model_answers_every_seed_question_and_cites_its_passage(
 @pytest.mark.slow
 def test_the_local_model_follows_the_conversation(local: NewsAssistant, bench_dir: Path) -> None:
     run_followups(local, bench_dir, "local")
+
+
+@pytest.mark.slow
+def test_the_local_model_answers_in_the_language_of_the_question(local: NewsAssistant) -> None:
+    for question, language in (
+        ("Wie viele nordkoreanische Soldaten befinden sich bereits in der Ukraine?", "de"),
+        ("How many North Korean soldiers are already in Ukraine?", "en"),
+    ):
+        answer = local.ask(question, backend="local")
+        assert contains_any(answer.answer, ["11.000", "11000"]), answer.answer
+        assert detect_language(MARKERS.sub("", answer.answer)) == language, answer.answer
 
 
 @pytest.mark.slow
