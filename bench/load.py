@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO))
 import httpx  # noqa: E402
 
 from newsqa.settings import Settings  # noqa: E402
+from vectorstore.store import CorpusStats  # noqa: E402
 
 RTQA = REPO.parent / "shared" / "bench" / "rtqa-small"
 
@@ -97,7 +98,19 @@ def call(http: httpx.Client, session: str, api_name: str, data: list) -> list:
 
 def user(url: str, number: int, questions: list[dict], deadline: float, limit: int, tally: Tally):
     session = f"load-user-{number}-{uuid.uuid4().hex[:8]}"
-    http = httpx.Client(base_url=f"{url}gradio_api/", timeout=60)
+    with httpx.Client(base_url=f"{url}gradio_api/", timeout=60) as http:
+        ask_until(http, session, number, questions, deadline, limit, tally)
+
+
+def ask_until(
+    http: httpx.Client,
+    session: str,
+    number: int,
+    questions: list[dict],
+    deadline: float,
+    limit: int,
+    tally: Tally,
+) -> None:
     index = number
     while time.monotonic() < deadline and tally.claim(limit):
         item = questions[index % len(questions)]
@@ -181,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     # with it on one interpreter lock, which a browser on the same machine does not.
     server = start_server(settings)
     try:
-        return drive(server, settings, questions, stats, args)
+        return drive(settings, questions, stats, args)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -211,10 +224,9 @@ def start_server(settings: Settings, timeout_s: float = 180.0) -> subprocess.Pop
 
 
 def drive(
-    server: subprocess.Popen,
     settings: Settings,
     questions: list[dict],
-    stats: object,
+    stats: CorpusStats,
     args: argparse.Namespace,
 ) -> int:
     url = f"http://127.0.0.1:{settings.port}/"
