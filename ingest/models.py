@@ -53,3 +53,26 @@ class Failure(BaseModel):
 
     item: str  # the file, `export.jsonl:17`, feed entry or URL
     reason: str
+
+
+class SentenceUnit(BaseModel):
+    """One vector in the dense index: a sentence of a chunk (a very short one joined to its
+    neighbour), with the chunks that hold it.
+
+    A question usually matches one sentence; a whole chunk's vector blurs that sentence with
+    its neighbours, which is what ranks the paragraph next to the right one first. So the index
+    holds sentence vectors and a chunk scores as its best sentence (vectorstore/store.py).
+    Invariant: `text == article.text[start:end]`.
+    """
+
+    id: str  # f"{article_id}:s{index}:{first_chunk}-{last_chunk}" (ingest/units.py)
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    first_chunk: int  # the chunks (by index) that contain this span, an unbroken range
+    last_chunk: int
+    date: datetime.date | None = None
+    source: str = ""
+    language: str = "und"

@@ -8,7 +8,8 @@ is anything to do:
 - updated: the origin holds new content; the new version is stored, then the old one retired;
 - duplicate: the same content id, or a near-identical text (MinHash), is already stored under
   another origin; only the origin → stored-article mapping is recorded;
-- new: chunked and handed to the embedding stage.
+- new: chunked, cut into sentence units (the dense index's records, see ingest/units.py) and
+  handed to the embedding stage.
 
 Embedding is the slowest step by far, so it runs in a background thread (the model's C code
 releases the GIL) while this thread loads, cleans, chunks and writes pending rows. Each article
@@ -31,8 +32,9 @@ from pathlib import Path
 from ingest.chunking import chunk_article
 from ingest.dedup import DuplicateFinder, signature
 from ingest.loaders import load_sources
-from ingest.models import Article, Chunk, Failure
+from ingest.models import Article, Chunk, Failure, SentenceUnit
 from ingest.tokens import get_encoding
+from ingest.units import sentence_units
 from newsqa.settings import Settings
 from vectorstore.docstore import OriginRecord
 from vectorstore.store import NewsStore
@@ -49,6 +51,7 @@ class IngestReport:
     unchanged: int = 0
     duplicates: int = 0  # near-identical copies of an article already stored
     chunks_added: int = 0
+    sentences_added: int = 0  # dense vectors written: the embedding work this run did
     failed: list[Failure] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -70,12 +73,13 @@ class _Pending:
     article: Article
     origin: str
     chunks: list[Chunk]
+    units: list[SentenceUnit]
     replaces: str | None
 
 
 class _EmbedWriter:
-    """The background stage: embed chunks in exact batches, upsert them into Chroma, and mark
-    each article complete once all of its chunks are there.
+    """The background stage: embed sentence units in exact batches, upsert them into Chroma,
+    and mark each article complete once all of its units are there.
 
     Batches cut across article boundaries, so the model always gets `batch_size` texts at a
     time (as when it encodes a plain list) and only the run's very last batch is short.
@@ -92,8 +96,8 @@ class _EmbedWriter:
         self._queue: queue.Queue[list[_Pending] | None] = queue.Queue(maxsize=_QUEUE_BATCHES)
         self._stop = threading.Event()
         self._waiting: deque[_Pending] = deque()  # in submission order
-        self._unwritten: dict[str, int] = {}  # article id -> chunks not yet in Chroma
-        self._chunks: list[Chunk] = []  # submitted, not yet embedded, in order
+        self._unwritten: dict[str, int] = {}  # article id -> units not yet in Chroma
+        self._units: list[SentenceUnit] = []  # submitted, not yet embedded, in order
         self._thread = threading.Thread(target=self._run, name="ingest-embed", daemon=True)
         self._thread.start()
 
@@ -138,34 +142,35 @@ class _EmbedWriter:
                     return
                 for item in batch:
                     self._waiting.append(item)
-                    self._unwritten[item.article.id] = len(item.chunks)
-                    self._chunks.extend(item.chunks)
+                    self._unwritten[item.article.id] = len(item.units)
+                    self._units.extend(item.units)
                 self._write(everything=False)
         except BaseException as exc:  # handed to the main thread, which re-raises it
             self.error = exc
 
     def _write(self, everything: bool) -> None:
-        while self._chunks and (everything or len(self._chunks) >= self.batch_size):
+        while self._units and (everything or len(self._units) >= self.batch_size):
             if self._stop.is_set():
                 return
-            batch, self._chunks = self._chunks[: self.batch_size], self._chunks[self.batch_size :]
-            vectors = self.embeddings.embed_documents([c.text for c in batch])
+            batch, self._units = self._units[: self.batch_size], self._units[self.batch_size :]
+            vectors = self.embeddings.embed_documents([u.text for u in batch])
             self.store.write_vectors(batch, vectors)
-            for chunk in batch:
-                self._unwritten[chunk.article_id] -= 1
-            self._complete(len(batch))
-        self._complete(0)
+            for unit in batch:
+                self._unwritten[unit.article_id] -= 1
+            self._complete()
+        self._complete()
 
-    def _complete(self, chunks_written: int) -> None:
-        done = 0
+    def _complete(self) -> None:
+        done = chunks = 0
         while self._waiting and self._unwritten[self._waiting[0].article.id] == 0:
             item = self._waiting.popleft()
             del self._unwritten[item.article.id]
             if self.store.docstore.mark_complete(item.article.id, item.origin, item.replaces):
                 self.store.delete_articles([item.replaces])  # type: ignore[list-item]
             done += 1
-        if done or chunks_written:
-            self.on_stored(done, chunks_written)
+            chunks += len(item.chunks)
+        if done:
+            self.on_stored(done, chunks)
 
 
 class _Ingest:
@@ -194,7 +199,7 @@ class _Ingest:
         self.embeddings = store.embeddings
         self.encoding = get_encoding(settings.tokenizer, settings.tiktoken_cache_dir)
         self.batch: list[_Pending] = []
-        self.batch_chunks = 0
+        self.batch_units = 0
         self.writer = _EmbedWriter(store, settings.embedding_batch_size, self._stored)
 
     # -- progress -----------------------------------------------------------------------------
@@ -250,7 +255,8 @@ class _Ingest:
             self._advance(1)
             return
 
-        self.store.docstore.put_pending(article, chunks, sig)
+        units = sentence_units(chunks)
+        self.store.docstore.put_pending(article, chunks, sig, vectors=len(units))
         self.finder.add(article.id, sig)
         if replaces is not None:
             self.finder.discard(replaces)
@@ -258,11 +264,12 @@ class _Ingest:
         else:
             self.report.added += 1
         self.report.chunks_added += len(chunks)
+        self.report.sentences_added += len(units)
         self.stored.add(article.id)
         self.origins[origin] = OriginRecord(article.id, article.id)
-        self.batch.append(_Pending(article, origin, chunks, replaces))
-        self.batch_chunks += len(chunks)
-        if self.batch_chunks >= self.settings.embedding_batch_size:
+        self.batch.append(_Pending(article, origin, chunks, units, replaces))
+        self.batch_units += len(units)
+        if self.batch_units >= self.settings.embedding_batch_size:
             self._flush()
 
     def _model_counter(self) -> Callable[[str], int] | None:
@@ -299,7 +306,7 @@ class _Ingest:
     def _flush(self) -> None:
         if self.batch:
             self.writer.submit(self.batch)
-            self.batch, self.batch_chunks = [], 0
+            self.batch, self.batch_units = [], 0
 
     def finish(self) -> IngestReport:
         self._flush()

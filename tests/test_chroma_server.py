@@ -59,7 +59,8 @@ def test_ingest_and_search_through_a_chroma_server(
     assert (report.added, report.failed) == (2, [])
     # Nothing went into a local Chroma folder: the vectors are on the server.
     assert not server_settings.chroma_dir.exists()
-    assert store.chunk_count_in_chroma() == store.stats().chunks == report.chunks_added
+    assert store.vector_count() == store.stats().sentences == report.sentences_added
+    assert store.stats().chunks == report.chunks_added
 
     hit = store.search_dense("How much money does the bike lane programme cost?", k=1)[0]
     assert "8,5 Millionen" in hit.chunk.text
@@ -68,7 +69,7 @@ def test_ingest_and_search_through_a_chroma_server(
 
     library = next(a for a in store.list_articles() if a.language == "en")
     assert store.delete_articles([library.id]) == 1
-    assert store.chunk_count_in_chroma() == store.stats().chunks
+    assert store.vector_count() == store.stats().sentences
 
 
 def test_the_server_collection_refuses_another_model(

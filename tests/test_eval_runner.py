@@ -169,3 +169,29 @@ def test_a_cases_filters_reach_retrieval(seed):
     # The only article is German: a French-only filter leaves nothing to retrieve.
     assert record["retrieved"] == []
     assert record["scores"]["correct"] == 0.0
+
+
+def test_cli_rebuilds_its_own_corpus_collection_left_by_an_older_newsqa(
+    bench_dir, tmp_path, capsys
+):
+    from assistant.evaluation.corpus import collection_name, content_hash
+    from vectorstore.store import MODEL_KEY, _chroma_client
+
+    corpus = bench_dir / "seed" / "corpus.jsonl"
+    name = collection_name(corpus, content_hash(corpus))
+    old = Settings(_env_file=None, data_dir=tmp_path / "data", collection=name)
+    # What an older newsqa left: chunk vectors, a collection with no vector unit recorded.
+    _chroma_client(old).create_collection(name, metadata={MODEL_KEY: "e5:multilingual-e5-small"})
+    code = main(
+        [
+            "--data-dir", str(tmp_path / "data"),
+            "eval", str(bench_dir / "seed" / "questions.jsonl"),
+            "--corpus", str(corpus), "--backend", "extractive", "--limit", "1",
+            "--out", str(tmp_path / "run"),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    assert "older format: rebuilding" in capsys.readouterr().err
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["questions"] == 1
+    assert NewsStore(old).stats().articles == 1

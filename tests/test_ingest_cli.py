@@ -119,6 +119,27 @@ def test_ingest_refuses_a_collection_built_with_another_model(ingested: Path, fo
     assert "use another --collection or re-ingest" in result.stderr
 
 
+def test_a_collection_from_before_sentence_vectors_is_refused_by_every_command(
+    tmp_path: Path,
+) -> None:
+    from newsqa.settings import Settings
+    from vectorstore.store import MODEL_KEY, _chroma_client
+
+    data = tmp_path / "old"
+    old = Settings(_env_file=None, data_dir=data)
+    _chroma_client(old).create_collection("news", metadata={MODEL_KEY: "e5:multilingual-e5-small"})
+    for command in (
+        ("stats",),
+        ("list",),
+        ("ask", "Who won?", "--backend", "extractive"),
+        ("serve", "--port", "7989"),
+    ):
+        result = newsqa(*command, data_dir=data)
+        assert result.returncode in (1, 2), command
+        assert "written by an older newsqa" in result.stderr, command
+        assert "ingest again" in result.stderr and "Traceback" not in result.stderr, command
+
+
 def test_list_shows_the_articles_with_filters(ingested: Path) -> None:
     rows = json.loads(newsqa("list", "--json", data_dir=ingested).stdout)
     assert [(r["date"], r["source"], r["language"]) for r in rows] == [
@@ -138,6 +159,7 @@ def test_list_shows_the_articles_with_filters(ingested: Path) -> None:
 def test_stats_describe_the_collection(ingested: Path) -> None:
     stats = json.loads(newsqa("stats", "--json", data_dir=ingested).stdout)
     assert stats["articles"] == 2 and stats["chunks"] >= 2
+    assert stats["sentence_vectors"] >= stats["chunks"]  # one or more per chunk
     assert stats["languages"] == {"de": 1, "en": 1}
     assert stats["sources"] == {"Harbour Times": 1, "Stadtblatt": 1}
     assert (stats["date_min"], stats["date_max"]) == ("2023-11-20", "2024-06-03")
@@ -162,7 +184,7 @@ def test_delete_by_id_and_by_source(ingested: Path, tmp_path: Path) -> None:
     assert "no article 0000000000000000" in result.stderr
     assert newsqa("delete", "--source", "Stadtblatt", data_dir=data).returncode == 0
     stats = json.loads(newsqa("stats", "--json", data_dir=data).stdout)
-    assert (stats["articles"], stats["chunks"]) == (0, 0)
+    assert (stats["articles"], stats["chunks"], stats["sentence_vectors"]) == (0, 0, 0)
     meta = json.loads((data / "lexical" / "news" / "meta.json").read_text(encoding="utf-8"))
     assert meta["chunks"] == 0
     assert newsqa("delete", data_dir=data).returncode == 2
@@ -189,8 +211,10 @@ def _write_bench_folder(bench_dir: Path, folder: Path, count: int = 40) -> None:
             (folder / f"{n:03d}.json").write_text(json.dumps(record), encoding="utf-8")
 
 
-def _stored(data_dir: Path) -> tuple[dict[str, str], set[str], dict[str, str]]:
-    """(chunk id → text in the article store, chunk ids in Chroma, origin → article)."""
+def _stored(data_dir: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(chunk id → text in the article store, sentence id → text in Chroma, origin → article),
+    after checking that every Chroma sentence lies inside the chunks it names and that every
+    stored chunk has a sentence."""
     import chromadb
 
     db = sqlite3.connect(data_dir / "articles" / "news.sqlite3")
@@ -207,10 +231,15 @@ def _stored(data_dir: Path) -> tuple[dict[str, str], set[str], dict[str, str]]:
         path=str(data_dir / "chroma"),
         settings=chromadb.Settings(anonymized_telemetry=False),
     )
-    got = client.get_collection("news").get(include=["documents"])
-    chroma = dict(zip(got["ids"], got["documents"], strict=True))
-    assert chroma == {i: chunks[i] for i in chroma}, "a Chroma text differs from the store's"
-    return chunks, set(chroma), origins
+    got = client.get_collection("news").get(include=["documents", "metadatas"])
+    covered = set()
+    for text, meta in zip(got["documents"], got["metadatas"], strict=True):
+        for index in range(meta["first_chunk"], meta["last_chunk"] + 1):
+            chunk_id = f"{meta['article_id']}:{index}"
+            assert text in chunks[chunk_id], "a Chroma sentence is not in the chunk it names"
+            covered.add(chunk_id)
+    assert covered == set(chunks), "a stored chunk has no sentence vector"
+    return chunks, dict(zip(got["ids"], got["documents"], strict=True)), origins
 
 
 def _complete_articles(data_dir: Path) -> int:
@@ -262,5 +291,5 @@ def test_sigkill_midway_then_rerun_ends_as_one_clean_run(bench_dir: Path, tmp_pa
     clean_chunks, clean_chroma, clean_origins = _stored(tmp_path / "clean")
     crashed_chunks, crashed_chroma, crashed_origins = _stored(crashed)
     assert crashed_chunks == clean_chunks
-    assert crashed_chroma == clean_chroma == set(clean_chunks)
+    assert crashed_chroma == clean_chroma
     assert crashed_origins == clean_origins

@@ -84,10 +84,18 @@ def store(settings: Settings, e5: CountingE5) -> NewsStore:
 
 
 def stored_chunk_ids(store: NewsStore) -> set[str]:
-    chroma = set(store.collection.get(include=[])["ids"])
+    """The stored chunks, after checking that Chroma holds exactly the sentence vectors of the
+    complete articles, and that every chunk has at least one of them."""
+    records = store.collection.get(include=["metadatas"])
+    assert len(records["ids"]) == store.docstore.vector_count(), "Chroma holds stray vectors"
+    covered = {
+        f"{meta['article_id']}:{index}"
+        for meta in records["metadatas"]
+        for index in range(meta["first_chunk"], meta["last_chunk"] + 1)
+    }
     docstore = set(store.docstore.get_chunk_ids_complete())
-    assert chroma == docstore, "Chroma and the article store disagree"
-    return chroma
+    assert covered == docstore, "Chroma and the article store disagree"
+    return docstore
 
 
 def test_a_folder_lands_whole_and_is_searchable(
@@ -210,7 +218,7 @@ def test_an_embedding_failure_stops_the_run_and_leaves_nothing_half_stored(
     with pytest.raises(EmbeddingError, match="unreachable"):
         ingest_sources([corpus], store, unreachable)
     assert store.stats().articles == 0
-    assert store.chunk_count_in_chroma() == 0
+    assert store.vector_count() == 0
     assert store.docstore.incomplete_ids()  # pending rows the next run sweeps away
     store.sweep()
     assert store.docstore.incomplete_ids() == []

@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS articles (
     language TEXT NOT NULL,
     authors TEXT NOT NULL,
     signature BLOB,
-    complete INTEGER NOT NULL DEFAULT 0
+    complete INTEGER NOT NULL DEFAULT 0,
+    vectors INTEGER NOT NULL DEFAULT 0  -- its records in Chroma (sentence units)
 );
 CREATE TABLE IF NOT EXISTS origins (
     origin TEXT PRIMARY KEY,
@@ -98,6 +99,9 @@ class DocStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=30000")
         self._db.executescript(_SCHEMA)
+        columns = {r["name"] for r in self._db.execute("PRAGMA table_info(articles)")}
+        if "vectors" not in columns:  # a file from before sentence vectors
+            self._db.execute("ALTER TABLE articles ADD COLUMN vectors INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         with self._lock:
@@ -143,14 +147,17 @@ class DocStore:
 
     # -- writes -------------------------------------------------------------------------------
 
-    def put_pending(self, article: Article, chunks: Sequence[Chunk], signature: bytes) -> None:
-        """Write an article and its chunks as not yet complete (before they go to Chroma)."""
+    def put_pending(
+        self, article: Article, chunks: Sequence[Chunk], signature: bytes, vectors: int = 0
+    ) -> None:
+        """Write an article and its chunks as not yet complete (before its `vectors` records
+        go to Chroma)."""
         with self.transaction() as db:
             db.execute("DELETE FROM chunks WHERE article_id = ?", (article.id,))
             db.execute(
                 "INSERT OR REPLACE INTO articles"
-                "(id, title, text, date, source, url, language, authors, signature, complete)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                "(id, title, text, date, source, url, language, authors, signature, complete,"
+                " vectors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
                 (
                     article.id,
                     article.title,
@@ -161,6 +168,7 @@ class DocStore:
                     article.language,
                     json.dumps(article.authors, ensure_ascii=False),
                     signature,
+                    vectors,
                 ),
             )
             db.executemany(
@@ -324,6 +332,11 @@ class DocStore:
             "  WHERE a.complete = 1) AS c"
         )
         return rows[0]["a"], rows[0]["c"]
+
+    def vector_count(self) -> int:
+        """The Chroma records the complete articles should have."""
+        rows = self._query("SELECT COALESCE(SUM(vectors), 0) AS n FROM articles WHERE complete = 1")
+        return rows[0]["n"]
 
     def all_chunk_count(self) -> int:
         return self._query("SELECT COUNT(*) AS n FROM chunks")[0]["n"]

@@ -126,6 +126,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.chat import NewsAssistant
     from assistant.llm import BackendError
     from assistant.local_model import ModelMissingError
+    from vectorstore.store import EmbeddingModelMismatch
 
     console = Console()
     try:
@@ -135,7 +136,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         answer = assistant.ask(
             args.question, history, filters=flt, as_of=args.as_of, backend=args.backend
         )
-    except (InputError, ModelMissingError, BackendError, ValueError) as exc:
+    except (
+        InputError,
+        ModelMissingError,
+        BackendError,
+        EmbeddingModelMismatch,
+        ValueError,
+    ) as exc:
         print(f"newsqa ask: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, InputError) else 1
     if args.json:

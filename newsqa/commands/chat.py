@@ -30,6 +30,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.chat import Done, NewsAssistant, QueryRewritten, Token
     from assistant.llm import BackendError
     from assistant.local_model import ModelMissingError
+    from vectorstore.store import EmbeddingModelMismatch
 
     console = Console()
     interactive = sys.stdin.isatty()
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                     streamed = True
                 elif isinstance(event, Done):
                     answer = event.answer
-        except (ModelMissingError, BackendError) as exc:
+        except (ModelMissingError, BackendError, EmbeddingModelMismatch) as exc:
             print(f"newsqa chat: {exc}", file=sys.stderr)
             return 1
         if answer is None:  # pragma: no cover - stream always ends with Done

@@ -169,9 +169,26 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
     from assistant.chat import NewsAssistant
-    from vectorstore.store import NewsStore
+    from vectorstore.store import (
+        EmbeddingModelMismatch,
+        NewsStore,
+        StoreFormatMismatch,
+        drop_collection,
+    )
 
-    store = NewsStore(settings)
+    try:
+        try:
+            store = NewsStore(settings)
+        except StoreFormatMismatch:
+            if "collection" not in updates:
+                raise
+            # The evaluator's own copy of the corpus, from an older newsqa: build it again.
+            console.print(f"collection {settings.collection} is in an older format: rebuilding")
+            drop_collection(settings)
+            store = NewsStore(settings)
+    except EmbeddingModelMismatch as exc:
+        console.print(f"[red]newsqa eval: {escape(str(exc))}[/red]")
+        return 2
     ids_by_origin: dict[str, list[str]] = {}
     if args.corpus is not None:
         _ensure_corpus(args.corpus, content, store, settings, console)

@@ -33,6 +33,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if overrides:
         settings = settings.model_copy(update=overrides)
     # Imported here so that other commands never pay for loading Gradio.
+    from vectorstore.store import EmbeddingModelMismatch
     from webapp.app import launch
     from webapp.auth import AuthConfigError, parse_auth
 
@@ -43,5 +44,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if args.share:
         print("newsqa serve: --share makes the app reachable from the internet.", file=sys.stderr)
-    launch(settings, share=args.share)
+    try:
+        launch(settings, share=args.share)
+    except EmbeddingModelMismatch as exc:
+        print(f"newsqa serve: {exc}", file=sys.stderr)
+        return 2
     return 0

@@ -31,6 +31,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "collection": settings.collection,
         "articles": stats.articles,
         "chunks": stats.chunks,
+        "sentence_vectors": stats.sentences,
         "sources": stats.sources,
         "languages": stats.languages,
         "date_min": stats.date_min.isoformat() if stats.date_min else None,
@@ -49,6 +50,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     for key in (
         "articles",
         "chunks",
+        "sentence_vectors",
         "date_min",
         "date_max",
         "embedding_model",
