@@ -86,11 +86,18 @@ class _EmbedWriter:
     """
 
     def __init__(
-        self, store: NewsStore, batch_size: int, on_stored: Callable[[int, int], None]
+        self,
+        store: NewsStore,
+        batch_size: int,
+        write_batch: int,
+        on_stored: Callable[[int, int], None],
     ) -> None:
         self.store = store
         self.embeddings = store.embeddings
         self.batch_size = max(1, batch_size)
+        # Vectors go to Chroma many embedding batches at a time (`vector_write_batch`): a
+        # sentence index has some seven records per chunk, and Chroma pays per call.
+        self.write_batch = max(1, write_batch)
         self.on_stored = on_stored
         self.error: BaseException | None = None
         self._queue: queue.Queue[list[_Pending] | None] = queue.Queue(maxsize=_QUEUE_BATCHES)
@@ -98,6 +105,8 @@ class _EmbedWriter:
         self._waiting: deque[_Pending] = deque()  # in submission order
         self._unwritten: dict[str, int] = {}  # article id -> units not yet in Chroma
         self._units: list[SentenceUnit] = []  # submitted, not yet embedded, in order
+        self._embedded: list[SentenceUnit] = []  # embedded, not yet in Chroma
+        self._vectors: list[list[float]] = []
         self._thread = threading.Thread(target=self._run, name="ingest-embed", daemon=True)
         self._thread.start()
 
@@ -153,11 +162,21 @@ class _EmbedWriter:
             if self._stop.is_set():
                 return
             batch, self._units = self._units[: self.batch_size], self._units[self.batch_size :]
-            vectors = self.embeddings.embed_documents([u.text for u in batch])
-            self.store.write_vectors(batch, vectors)
-            for unit in batch:
-                self._unwritten[unit.article_id] -= 1
-            self._complete()
+            self._vectors.extend(self.embeddings.embed_documents([u.text for u in batch]))
+            self._embedded.extend(batch)
+            if len(self._embedded) >= self.write_batch:
+                self._store_vectors()
+        if everything:
+            self._store_vectors()
+        self._complete()
+
+    def _store_vectors(self) -> None:
+        if not self._embedded:
+            return
+        self.store.write_vectors(self._embedded, self._vectors)
+        for unit in self._embedded:
+            self._unwritten[unit.article_id] -= 1
+        self._embedded, self._vectors = [], []
         self._complete()
 
     def _complete(self) -> None:
@@ -200,7 +219,15 @@ class _Ingest:
         self.encoding = get_encoding(settings.tokenizer, settings.tiktoken_cache_dir)
         self.batch: list[_Pending] = []
         self.batch_units = 0
-        self.writer = _EmbedWriter(store, settings.embedding_batch_size, self._stored)
+        self.writer = self._new_writer()
+
+    def _new_writer(self) -> _EmbedWriter:
+        return _EmbedWriter(
+            self.store,
+            self.settings.embedding_batch_size,
+            self.settings.vector_write_batch,
+            self._stored,
+        )
 
     # -- progress -----------------------------------------------------------------------------
 
@@ -289,7 +316,7 @@ class _Ingest:
             # Its old version may be one this run has not stored yet: let the writer catch up.
             self._flush()
             self.writer.finish()
-            self.writer = _EmbedWriter(self.store, self.settings.embedding_batch_size, self._stored)
+            self.writer = self._new_writer()
             if not any(r.article_id == replaces for r in self.origins.values()):
                 self.store.delete_articles([replaces])
                 self.stored.discard(replaces)

@@ -9,6 +9,7 @@ import pytest
 
 from ingest.dedup import DuplicateFinder, signature, similarity
 from ingest.pipeline import Progress, ingest_sources
+from ingest.units import chunk_ids_of
 from newsqa.settings import Settings
 from vectorstore.embeddings import E5Embeddings, EmbeddingError
 from vectorstore.store import NewsStore
@@ -86,13 +87,9 @@ def store(settings: Settings, e5: CountingE5) -> NewsStore:
 def stored_chunk_ids(store: NewsStore) -> set[str]:
     """The stored chunks, after checking that Chroma holds exactly the sentence vectors of the
     complete articles, and that every chunk has at least one of them."""
-    records = store.collection.get(include=["metadatas"])
-    assert len(records["ids"]) == store.docstore.vector_count(), "Chroma holds stray vectors"
-    covered = {
-        f"{meta['article_id']}:{index}"
-        for meta in records["metadatas"]
-        for index in range(meta["first_chunk"], meta["last_chunk"] + 1)
-    }
+    records = store.collection.get(include=[])["ids"]
+    assert len(records) == store.docstore.vector_count(), "Chroma holds stray vectors"
+    covered = {chunk for unit in records for chunk in chunk_ids_of(unit)}
     docstore = set(store.docstore.get_chunk_ids_complete())
     assert covered == docstore, "Chroma and the article store disagree"
     return docstore
