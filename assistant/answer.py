@@ -75,7 +75,8 @@ def translate_evidence(
     a figure the answer will quote.
     """
     language = _LANGUAGE_NAMES[question_language(question)]
-    listing = "\n".join(f"[{p.number}] {p.context}" for p in passages)
+    masked = {p.number: _mask_numbers(p.context) for p in passages}
+    listing = "\n".join(f"[{p.number}] {masked[p.number][0]}" for p in passages)
     prompt = load_prompt("translate").format(language=language, passages=listing)
     reply = model.invoke([HumanMessage(content=prompt)]).text
     found = {
@@ -85,11 +86,44 @@ def translate_evidence(
     out = []
     for p in passages:
         text = found.get(p.number)
+        if text is not None:
+            text = _unmask_numbers(text, masked[p.number][1])
         if text and numbers_in(p.context) <= numbers_in(text):
             out.append(p.model_copy(update={"context": text}))
         else:
             out.append(p)
     return out
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_SLOT = re.compile(r"\bN(\d+)\b")
+
+
+def _mask_numbers(text: str) -> tuple[str, list[str]]:
+    """The text with each number replaced by a slot (N1, N2, ...), and the numbers.
+
+    The 1.5B model garbles figures it translates ("6000" came back as "600", "11.000" as
+    "11, 000"); slots come back intact, and the figures go back in exactly as written.
+    """
+    if _SLOT.search(text):  # the text has slot-like words of its own: leave it as it is
+        return text, []
+    numbers: list[str] = []
+
+    def slot(match: re.Match[str]) -> str:
+        numbers.append(match.group(0))
+        return f"N{len(numbers)}"
+
+    return _NUMBER.sub(slot, text), numbers
+
+
+def _unmask_numbers(text: str, numbers: list[str]) -> str | None:
+    """The translation with its slots filled again; None if a slot is missing or unknown."""
+    if not numbers:
+        return text
+    seen = {int(m.group(1)) for m in _SLOT.finditer(text)}
+    if seen != set(range(1, len(numbers) + 1)):
+        return None
+    return _SLOT.sub(lambda m: numbers[int(m.group(1)) - 1], text)
 
 
 def answer_messages(question: str, passages: Sequence[Passage]) -> list:
