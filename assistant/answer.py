@@ -19,7 +19,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.extractive import is_german, pick_sentences
-from assistant.matching import numbers_in
+from assistant.matching import NUMBER_RE, numbers_in
 from assistant.models import Passage
 from prompts import load_prompt
 
@@ -95,7 +95,6 @@ def translate_evidence(
     return out
 
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SLOT = re.compile(r"\bN(\d+)\b")
 
 
@@ -113,7 +112,7 @@ def _mask_numbers(text: str) -> tuple[str, list[str]]:
         numbers.append(match.group(0))
         return f"N{len(numbers)}"
 
-    return _NUMBER.sub(slot, text), numbers
+    return NUMBER_RE.sub(slot, text), numbers
 
 
 def _unmask_numbers(text: str, numbers: list[str]) -> str | None:

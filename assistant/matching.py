@@ -14,7 +14,7 @@ from functools import lru_cache
 
 _WORD_RE = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 # 6,000 / 6.000 / 6 000 / 6000 / 2.5 / 2,5 / 25.000 — a digit run with separators.
-_NUMBER_RE = re.compile(r"(?<![\w.,])\d{1,3}(?:[ .,\u202f\u00a0]\d{3})+(?![\d])|\d+(?:[.,]\d+)?")
+NUMBER_RE = re.compile(r"(?<![\w.,])\d{1,3}(?:[ .,\u202f\u00a0]\d{3})+(?![\d])|\d+(?:[.,]\d+)?")
 _MARKER_RE = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
 _EN_UNITS = {
@@ -159,7 +159,7 @@ def numbers_in(text: str) -> set[float]:
     """Every number in the text, as a value: digits in either convention and number words."""
     text = strip_markers(text)
     values = set()
-    for match in _NUMBER_RE.finditer(text):
+    for match in NUMBER_RE.finditer(text):
         value = _digits_value(match.group())
         if value is not None:
             values.add(value)
