@@ -70,9 +70,20 @@ def test_a_number_missing_from_the_cited_passage_is_flagged_with_the_reason() ->
     assert checked.citations[0].supported is False
 
 
-def test_a_number_from_another_passage_than_the_cited_one_is_flagged() -> None:
+def test_a_marker_on_the_wrong_passage_moves_to_the_one_that_holds_the_fact() -> None:
     checked = check_answer("6,000 soldiers are expected [2].", PASSAGES)
-    assert not checked.checks[0].supported
+    check = checked.checks[0]
+    assert (check.removed_markers, check.added_markers) == ([2], [1])
+    assert check.supported
+    assert checked.text == "6,000 soldiers are expected [1]."
+    assert [c.marker for c in checked.citations] == [1]
+
+
+def test_a_marker_stays_flagged_when_no_passage_holds_the_fact() -> None:
+    checked = check_answer("8,000 soldiers are expected [2].", PASSAGES)
+    check = checked.checks[0]
+    assert (check.markers, check.removed_markers) == ([2], [])
+    assert not check.supported
 
 
 def test_a_name_that_no_cited_passage_holds_is_flagged() -> None:
