@@ -38,7 +38,7 @@ MODEL_KEY = "embedding_model"
 # one record per chunk and lack the key; their vectors cannot be searched the new way.
 UNIT_KEY = "vector_unit"
 UNIT = "sentence"
-# Sentence results fetched per chunk wanted: a chunk has about five sentence units, and the
+# Sentence results fetched per chunk wanted: a chunk has five to seven sentence units, and the
 # best ones of a good chunk tend to come together.
 SENTENCES_PER_CHUNK = 4
 # Chroma caps the records of one call; far above the embedding batches written here.
