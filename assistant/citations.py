@@ -213,20 +213,15 @@ def check_answer(text: str, passages: Sequence[Passage]) -> CheckedAnswer:
         removed = [m for m in written if m not in by_number]
         added: list[int] = []
         says_no = is_decline(sentence)
-        wrong = (
-            bool(kept)
-            and not says_no
-            and (unsupported_reason(sentence, [by_number[m] for m in kept]) is not None)
-        )
-        if (not kept or wrong) and not says_no:
+        reason = None if says_no else unsupported_reason(sentence, [by_number[m] for m in kept])
+        if reason is not None:  # unmarked, or marked with passages that do not back it
             candidates = [p for p in passages if _backs(sentence, p)]
             if candidates:
                 best = max(candidates, key=lambda p: support_score(sentence, p.text))
                 added = [best.number]
-                if wrong:
-                    removed, kept = removed + kept, []
+                removed, kept = removed + kept, []
+                reason = unsupported_reason(sentence, [best])
         markers = kept + added
-        reason = None if says_no else unsupported_reason(sentence, [by_number[m] for m in markers])
         supported = reason is None
         checks.append(
             SentenceCheck(
