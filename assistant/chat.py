@@ -22,10 +22,11 @@ from assistant.answer import (
     needs_translation,
     translate_evidence,
 )
+from assistant.cancel import Cancel
 from assistant.citations import MARKER_RE, check_answer, citation_for, is_decline, split_answer
 from assistant.context import select_context
 from assistant.extractive import decline_text, extractive_answer
-from assistant.llm import BACKENDS, BackendError, make_chat_model
+from assistant.llm import BACKENDS, BackendError, cancellable, make_chat_model
 from assistant.models import Answer, Citation, Passage, Turn
 from assistant.retrieval import HybridRetriever
 from assistant.rewrite import chitchat_kind, chitchat_reply, rewrite_rule_based, rewrite_with_llm
@@ -105,8 +106,12 @@ class NewsAssistant:
         filters: SearchFilter | None = None,
         as_of: date | None = None,
         backend: str | None = None,
+        cancel: Cancel | None = None,
     ) -> Answer:
-        for event in self.stream(question, history, filters=filters, as_of=as_of, backend=backend):
+        events = self.stream(
+            question, history, filters=filters, as_of=as_of, backend=backend, cancel=cancel
+        )
+        for event in events:
             if isinstance(event, Done):
                 return event.answer
         raise RuntimeError("the answer stream ended without an answer")  # pragma: no cover
@@ -119,9 +124,11 @@ class NewsAssistant:
         filters: SearchFilter | None = None,
         as_of: date | None = None,
         backend: str | None = None,
+        cancel: Cancel | None = None,
     ) -> Iterator[AnswerEvent]:
         """Yields QueryRewritten, PassagesFound, then Token and CitationResolved as they come,
-        and finally Done with the checked Answer."""
+        and finally Done with the checked Answer. `cancel.cancel()` from another thread ends a
+        local model's generation at once; the stream then raises BackendError."""
         started = time.perf_counter()
         name = backend or self.settings.llm_backend
         question = question.strip()
@@ -146,6 +153,8 @@ class NewsAssistant:
             return
 
         model = self.chat_model(name)  # fails early, before any search, on a missing model
+        if model is not None:
+            model = cancellable(model, cancel)
         timings: dict[str, float] = {}
         mark = time.perf_counter()
         try:
@@ -241,8 +250,9 @@ class NewsAssistant:
         text = ""
         resolved = 0  # markers in `text` already handled
         pieces = 0
+        stream = model.stream(answer_messages(question, passages))
         try:
-            for chunk in model.stream(answer_messages(question, passages)):
+            for chunk in stream:
                 usage = getattr(chunk, "usage_metadata", None)
                 if usage:
                     tokens["prompt"] = tokens.get("prompt", 0) + usage.get("input_tokens", 0)
@@ -271,6 +281,10 @@ class NewsAssistant:
             raise
         except Exception as exc:  # connection refused, server error, model crash
             raise BackendError(f"the answer model failed: {exc}") from exc
+        finally:
+            # An answer abandoned here (Stop, a closed page) ends the model's generation now,
+            # not when the abandoned generator is collected.
+            stream.close()
 
 
 def _sentence_at(text: str, end: int) -> str:

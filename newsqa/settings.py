@@ -66,7 +66,13 @@ class Settings(BaseSettings):
     llm_model_path: Path | None = None  # default: the assembled Qwen GGUF in data_dir/models
     llm_context_tokens: int = 4096
     llm_threads: int | None = None
+    # Which llama.cpp build the worker loads: "auto" takes the AVX-512 one on a CPU with every
+    # feature it was compiled for, the AVX2 one elsewhere (scripts/install-llama.sh).
+    llm_cpu_variant: Literal["auto", "avx2", "avx512"] = "auto"
     max_answer_tokens: int = 200
+    # Longest wait for the next piece of an answer (and for a whole rewrite); a model that
+    # writes nothing for this long is stopped, and the local one's worker restarted.
+    llm_timeout_s: float = Field(default=120.0, gt=0)
     temperature: float = 0.0
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"

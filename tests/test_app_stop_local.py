@@ -1,5 +1,6 @@
-"""Stop with the in-process local model (SmolLM2 through llama.cpp, the real path): the stopped
-generation gives the model back at once, and the next question is answered."""
+"""Stop with the local model (SmolLM2 in its llama.cpp worker, the real path): Stop ends the
+generation at once (the worker is stopped, not left writing), and the next question is answered
+by a fresh worker."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.llm import load_llama
+from assistant.llm import local_worker
 from ingest.pipeline import ingest_sources
 from newsqa.settings import Settings
 from tests.test_llm import smollm_path
@@ -32,9 +33,8 @@ def local_app(tmp_path_factory) -> NewsApp:
     return NewsApp(settings, store=store)
 
 
-def model_lock(app: NewsApp):
-    s = app.settings
-    return load_llama(s.llm_model_path, s.llm_context_tokens, s.llm_threads or 2)[1]
+def worker(app: NewsApp):
+    return local_worker(app.settings)
 
 
 def test_stop_mid_answer_frees_the_local_model_and_the_chat_goes_on(local_app):
@@ -42,13 +42,15 @@ def test_stop_mid_answer_frees_the_local_model_and_the_chat_goes_on(local_app):
     local_app.take_question("How many soldiers are expected?", conv)
     stream = local_app.respond(conv, "local", [], [], "", "", "")
     for _messages, _ in stream:
-        if model_lock(local_app).locked():
+        if worker(local_app).busy:
             break  # the model is writing this answer
     else:
         pytest.fail("the answer finished before the model was seen at work")
     local_app.stopped(conv)
+    # Stop itself ended the generation: the worker is gone before the stream is touched again.
+    assert worker(local_app).pid is None
     assert list(stream) == []  # not one more token is written or shown
-    assert not model_lock(local_app).locked()
+    assert not worker(local_app).busy
     assert len(local_app.line) == 0
     local_app.take_question("Who won the cup final?", conv)
     *_, (messages, _) = local_app.respond(conv, "local", [], [], "", "", "")

@@ -16,6 +16,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
+from assistant.cancel import Cancel  # noqa: E402
 from assistant.chat import (  # noqa: E402
     CitationResolved,
     Done,
@@ -139,6 +140,7 @@ class NewsApp:
                 status = f"The local model is busy: {ahead} {who} ahead of you in line…"
                 conv.show(render.streaming_html(status, ""))
                 yield conv.messages, conv
+            conv.cancel = Cancel()
             yield from self._stream_answer(conv, serial, question, backend, flt, day)
         except Exception as exc:  # shown to the user; the app keeps serving
             log.exception("answering %r failed", question)
@@ -153,7 +155,7 @@ class NewsApp:
         status, text, answer = "Searching the articles…", "", None
         last_redraw = time.monotonic()  # take_question has just drawn "Searching the articles…"
         events = self.assistant.stream(
-            question, list(conv.turns), filters=flt, as_of=day, backend=backend
+            question, list(conv.turns), filters=flt, as_of=day, backend=backend, cancel=conv.cancel
         )
         try:
             for event in events:

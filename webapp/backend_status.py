@@ -1,12 +1,10 @@
-"""Whether each answer backend can answer now: model file present and loaded, server reachable."""
+"""Whether each answer backend can answer now, from the same checks as `newsqa doctor`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
-
-from assistant import llm, local_model
+from assistant import health, llm
 from newsqa.settings import Settings
 
 BACKEND_LABELS = {
@@ -24,14 +22,18 @@ class BackendStatus:
 
 
 def local_status(settings: Settings) -> BackendStatus:
-    path = local_model.model_path(settings)
-    if not path.is_file():
-        return BackendStatus(
-            "local", False, f"model file missing ({path.name}): run `newsqa models pull`"
-        )
-    size_gb = path.stat().st_size / 1e9
-    state = "loaded" if llm.is_loaded(path) else "present, loads on the first question"
-    return BackendStatus("local", True, f"{path.name} ({size_gb:.2f} GB): {state}")
+    # The size-and-stamp check: hashing 1.1 GB on every page load would cost seconds.
+    check = health.model_file(settings, full_hash=False)
+    if not check.ok:
+        return BackendStatus("local", False, f"{check.detail}: run `{check.fix}`")
+    state = llm.local_worker(settings).state()
+    if state.running:
+        now = f"loaded in its worker process (pid {state.pid})"
+    else:
+        now = "present, loads on the first question"
+        if state.last_exit:
+            now += f" (the last worker {state.last_exit})"
+    return BackendStatus("local", True, f"{check.detail}: {now}")
 
 
 def openai_status(settings: Settings, timeout: float = 2.0) -> BackendStatus:
@@ -40,17 +42,9 @@ def openai_status(settings: Settings, timeout: float = 2.0) -> BackendStatus:
         if settings.openai_api_key:
             return BackendStatus("openai", True, "OpenAI API key set (server not probed)")
         return BackendStatus("openai", False, "no server configured (NEWSQA_OPENAI_BASE_URL)")
-    url = base.rstrip("/") + "/models"
-    headers = (
-        {"Authorization": f"Bearer {settings.openai_api_key}"} if settings.openai_api_key else {}
-    )
-    try:
-        response = httpx.get(url, timeout=timeout, headers=headers)
-    except httpx.HTTPError as exc:
-        return BackendStatus("openai", False, f"{base} unreachable: {type(exc).__name__}")
-    if response.status_code >= 400:
-        return BackendStatus("openai", False, f"{base} answered HTTP {response.status_code}")
-    return BackendStatus("openai", True, f"{base} reachable, model {settings.openai_model}")
+    check = health.models_endpoint("answer server", base, settings.openai_api_key, timeout)
+    detail = f"{check.detail}, model {settings.openai_model}" if check.ok else check.detail
+    return BackendStatus("openai", check.ok, detail)
 
 
 def backend_status(settings: Settings, backend: str) -> BackendStatus:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from assistant.cancel import Cancel
 from assistant.models import Answer, Turn
 from vectorstore.store import SearchFilter
 
@@ -23,6 +24,8 @@ class Conversation:
     # abandoned). An answer stream keeps the serial it started under and writes nothing once it
     # differs: a stopped stream may still be winding down when the next question is asked.
     serial: int = 0
+    # Stops the answer under way (its model generation included); set while one streams.
+    cancel: Cancel | None = field(default=None, compare=False, repr=False)
 
     def is_current(self, serial: int) -> bool:
         return self.serial == serial
@@ -47,6 +50,7 @@ class Conversation:
         self.turns.append(Turn(role="assistant", content=answer.answer))
         self.pending = None
         self.serial += 1
+        self.cancel = None
 
     def fail(self, shown_as: str) -> None:
         """The pending question got no answer; it stays visible but is not history."""
@@ -54,9 +58,12 @@ class Conversation:
         self.abandon()
 
     def abandon(self) -> None:
-        """Whatever answer is under way will write nothing more here."""
+        """Whatever answer is under way will write nothing more here, and is stopped."""
         self.pending = None
         self.serial += 1
+        if self.cancel is not None:
+            self.cancel.cancel()
+            self.cancel = None
 
     def undo_last(self) -> str | None:
         """Drop the last question and its answer; return the question to ask again."""

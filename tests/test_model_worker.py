@@ -1,0 +1,167 @@
+"""The local model's worker process: whatever happens to it, the caller gets a clear error and
+the next answer a fresh worker.
+
+Real llama.cpp throughout (SmolLM2, the tiny test model, in a real `llama_cpp.server` worker);
+the faults are real signals sent to that process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from langchain_core.messages import HumanMessage
+
+from assistant.cancel import Cancel
+from assistant.llm import BackendError, LocalWorkerChat
+from assistant.model_worker import ModelWorker, describe_exit
+from tests.test_llm import smollm_path
+
+LONG = [HumanMessage(content="Write a long story about a lighthouse keeper and the sea.")]
+
+
+@pytest.fixture
+def worker(tmp_path: Path):
+    made = ModelWorker(smollm_path(), n_ctx=2048, threads=2, log_path=tmp_path / "worker.log")
+    yield made
+    made.stop()
+
+
+def chat(worker: ModelWorker, *, max_tokens: int = 400, timeout_s: float = 60.0):
+    return LocalWorkerChat(worker=worker, max_tokens=max_tokens, timeout_s=timeout_s)
+
+
+def first_pieces(stream, count: int = 3) -> None:
+    for seen, _chunk in enumerate((c for c in stream if c.text), start=1):
+        if seen >= count:
+            return
+    pytest.fail("the model wrote fewer pieces than expected")
+
+
+def test_a_worker_killed_mid_answer_is_named_and_the_next_answer_gets_a_new_one(worker):
+    model = chat(worker)
+    stream = model.stream(LONG)
+    first_pieces(stream)
+    old = worker.pid
+    os.kill(old, signal.SIGKILL)
+    with pytest.raises(BackendError, match=r"worker killed by SIGKILL .*while answering"):
+        list(stream)
+    reply = chat(worker, max_tokens=8).invoke([HumanMessage(content="Say hello.")])
+    assert reply.text.strip()
+    assert worker.pid not in (None, old)
+    assert worker.state().starts == 2
+
+
+def test_cancel_ends_the_generation_at_once_even_during_prompt_evaluation(worker):
+    worker.ensure_started()
+    cancel = Cancel()
+    model = chat(worker).bind(cancel=cancel)
+    # A prompt of thousands of tokens: cancelled while llama.cpp is still reading it.
+    prompt = [HumanMessage(content="Summarise: " + "The harbour was calm that night. " * 150)]
+    errors: list[BaseException] = []
+
+    def answer() -> None:
+        try:
+            list(model.stream(prompt))
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    while not worker.busy:
+        time.sleep(0.01)
+    cancel.cancel()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert errors and "stopped" in str(errors[0])
+    assert worker.pid is None  # killed, not left writing an answer nobody reads
+    assert chat(worker, max_tokens=4).invoke([HumanMessage(content="Hi")]).text.strip()
+
+
+def test_closing_a_stream_early_stops_the_worker_generating(worker):
+    stream = chat(worker).stream(LONG)
+    first_pieces(stream)
+    old = worker.pid
+    stream.close()
+    assert worker.pid is None and not worker.busy
+    assert describe_exit(-9).startswith("killed by SIGKILL")
+    assert chat(worker, max_tokens=4).invoke([HumanMessage(content="Hi")]).text.strip()
+    assert worker.pid != old
+
+
+def test_a_late_abort_does_not_touch_the_next_generation(worker):
+    model = chat(worker, max_tokens=4)
+    model.invoke([HumanMessage(content="Hi")])
+    finished = worker.generations
+    pid = worker.pid
+    assert worker.abort(finished) is False
+    model.invoke([HumanMessage(content="Hi")])
+    assert worker.pid == pid
+
+
+def test_a_hung_worker_is_stopped_after_the_timeout(worker):
+    stream = chat(worker, timeout_s=2).stream(LONG)
+    first_pieces(stream)
+    hung = worker.pid
+    os.kill(hung, signal.SIGSTOP)  # alive but silent, as a deadlocked server would be
+    try:
+        with pytest.raises(BackendError, match=r"wrote nothing for 2 s"):
+            list(stream)
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # it should be gone already
+            os.kill(hung, signal.SIGCONT)
+    assert worker.pid is None
+    assert chat(worker, max_tokens=4).invoke([HumanMessage(content="Hi")]).text.strip()
+
+
+def test_a_model_that_cannot_load_is_reported_with_the_workers_log(tmp_path):
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF" + b"\0" * 64)
+    broken = ModelWorker(bad, n_ctx=512, threads=1, log_path=tmp_path / "w.log")
+    with pytest.raises(BackendError, match=r"worker exited with status \d+ while loading broken"):
+        chat(broken).invoke([HumanMessage(content="Hi")])
+
+
+def test_the_worker_exits_when_its_parent_dies(tmp_path):
+    # A parent process that starts a worker, prints its pid, then is killed without cleanup.
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from pathlib import Path
+        from assistant.model_worker import ModelWorker
+        w = ModelWorker(Path({str(smollm_path())!r}), n_ctx=512, threads=1,
+                        log_path=Path({str(tmp_path / "p.log")!r}))
+        w.ensure_started()
+        print(w.pid, flush=True)
+        time.sleep(600)
+        """
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    child = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+        try:  # reaped by init once it exits; a zombie counts as gone
+            if Path(f"/proc/{child}/stat").read_text().split()[2] == "Z":
+                break
+        except OSError:
+            break
+        time.sleep(0.2)
+    else:
+        if Path(f"/proc/{child}").exists():
+            os.kill(child, signal.SIGKILL)
+            pytest.fail("the worker outlived its parent")
