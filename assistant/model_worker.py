@@ -37,7 +37,11 @@ _LOG_TAIL_LINES = 5
 # (as Linux names them) that build was compiled with: it is loaded only where all are present.
 LLAMA_VARIANTS = Path(sys.prefix) / "lib" / "newsqa-llama"
 AVX512_FEATURES = frozenset(
-    ["avx2", "fma", "f16c", "bmi2", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd", "avx512_vnni", "avx512vbmi", "avx512_bf16"]
+    {
+        *("avx2", "fma", "f16c", "bmi2"),
+        *("avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"),
+        *("avx512_vnni", "avx512vbmi", "avx512_bf16"),
+    }
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -240,3 +241,32 @@ def test_an_unreachable_server_is_a_clear_backend_error(seed_data_dir: Path) -> 
     )
     with pytest.raises(BackendError, match="the answer model failed"):
         NewsAssistant(settings).ask("How many soldiers are expected?", backend="openai")
+
+
+@pytest.mark.slow
+def test_two_pulls_at_once_both_succeed_with_one_verified_file(tmp_path: Path) -> None:
+    """Two `newsqa models pull` started together (say `make app` in two terminals) over the
+    real 1.1 GB parts: the second waits for the first instead of writing the same file."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
+    env["NEWSQA_DATA_DIR"] = str(tmp_path / "data")
+    command = [sys.executable, "-m", "newsqa", "models", "pull"]
+    runs = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outcomes = [(run.wait(timeout=600), *run.communicate()) for run in runs]
+    for code, out, err in outcomes:
+        assert code == 0, out + err
+        assert "model ready" in out
+    models = tmp_path / "data" / "models"
+    target = models / local_model.MODEL_FILE
+    assert local_model.is_verified(target)
+    assert local_model.file_sha256(target) == local_model.MODEL_SHA256
+    leftovers = {p.name for p in models.iterdir()} - {
+        target.name,
+        target.name + ".sha256",
+        target.name + ".lock",
+    }
+    assert leftovers == set()

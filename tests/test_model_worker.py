@@ -92,7 +92,6 @@ def test_closing_a_stream_early_stops_the_worker_generating(worker):
     old = worker.pid
     stream.close()
     assert worker.pid is None and not worker.busy
-    assert describe_exit(-9).startswith("killed by SIGKILL")
     assert chat(worker, max_tokens=4).invoke([HumanMessage(content="Hi")]).text.strip()
     assert worker.pid != old
 
@@ -165,3 +164,34 @@ def test_the_worker_exits_when_its_parent_dies(tmp_path):
         if Path(f"/proc/{child}").exists():
             os.kill(child, signal.SIGKILL)
             pytest.fail("the worker outlived its parent")
+
+
+def test_the_avx512_build_is_chosen_only_where_the_cpu_has_every_feature_it_uses(
+    tmp_path, monkeypatch
+):
+    from assistant import model_worker
+
+    variants = tmp_path / "newsqa-llama"
+    monkeypatch.setattr(model_worker, "LLAMA_VARIANTS", variants)
+    every = model_worker.AVX512_FEATURES | {"sse4_2", "amx_tile", "amx_int8"}
+    assert model_worker.llama_variant("auto", every) == "avx2"  # not installed: the package's
+    (variants / "avx512").mkdir(parents=True)
+    (variants / "avx512" / "libllama.so").write_bytes(b"")
+    assert model_worker.llama_variant("auto", every) == "avx512"
+    assert model_worker.llama_variant("auto", every - {"avx512_bf16"}) == "avx2"
+    assert model_worker.llama_variant("auto", frozenset({"avx2", "fma", "f16c"})) == "avx2"
+    assert model_worker.llama_variant("avx2", every) == "avx2"
+    env = model_worker.llama_env("avx512", {})
+    assert env["LLAMA_CPP_LIB_PATH"] == str(variants / "avx512")
+    assert "LLAMA_CPP_LIB_PATH" not in model_worker.llama_env("avx2", {})
+    # A user's own LLAMA_CPP_LIB_PATH is theirs to keep.
+    assert (
+        model_worker.llama_env("avx512", {"LLAMA_CPP_LIB_PATH": "/x"})["LLAMA_CPP_LIB_PATH"] == "/x"
+    )
+
+
+def test_how_a_worker_ended_is_said_in_words():
+    assert describe_exit(-signal.SIGKILL) == "killed by SIGKILL (out of memory, or killed)"
+    assert "crash in llama.cpp" in describe_exit(-signal.SIGSEGV)
+    assert "built for another CPU" in describe_exit(-signal.SIGILL)
+    assert describe_exit(3) == "exited with status 3"
