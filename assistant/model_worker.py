@@ -149,6 +149,9 @@ class ModelWorker:
             "--host", "127.0.0.1", "--port", str(port),
             "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads),
             "--n_threads_batch", str(self.threads),
+            # The server's default computes the logits of every prompt token (for logprobs,
+            # which newsqa never asks for): 10-15% of each answer's time, measured.
+            "--logits_all", "false",
         ]  # fmt: skip
 
     def _env(self) -> dict[str, str]:

@@ -1,7 +1,8 @@
-"""A first-come, first-served line for the in-process local model, which answers one at a time.
+"""A first-come, first-served line for the local model (one worker process), one answer at a time.
 
-The model itself is guarded by a lock in assistant.llm; this line exists so that a waiting user
-can be told their place in it while they wait, instead of staring at a frozen page.
+The worker itself takes one generation at a time (assistant.model_worker); this line exists so
+that a waiting user can be told their place in it while they wait, instead of staring at a
+frozen page.
 """
 
 from __future__ import annotations
