@@ -8,6 +8,7 @@ which answers without a language model.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,28 @@ class LocalWorkerChat(BaseChatModel):
             )
         return self._clients[base_url]
 
-    def _fail(self, number: int, exc: BaseException) -> BackendError:
-        return BackendError(self.worker.explain(number, exc, self.timeout_s))
+    @contextmanager
+    def _turn(self, cancel: Cancel | None) -> Iterator[BaseChatModel]:
+        """Hold the worker for one generation, with `cancel` wired to end it; yields the client.
+
+        A failure is explained in the asker's words (worker killed, timed out, ...); a caller
+        that goes away mid-answer (a closed stream, Ctrl-C) ends the generation at once rather
+        than leave the worker writing an answer nobody reads."""
+        try:
+            with self.worker.generation() as (number, base_url):
+                forget = cancel.on_cancel(lambda: self.worker.abort(number)) if cancel else None
+                try:
+                    yield self._client(base_url)
+                except Exception as exc:
+                    raise BackendError(self.worker.explain(number, exc, self.timeout_s)) from exc
+                except BaseException:  # GeneratorExit, KeyboardInterrupt
+                    self.worker.abort(number)
+                    raise
+                finally:
+                    if forget:
+                        forget()
+        except WorkerError as exc:
+            raise BackendError(str(exc)) from exc
 
     def _generate(
         self,
@@ -94,19 +115,8 @@ class LocalWorkerChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        cancel: Cancel | None = kwargs.pop("cancel", None)
-        try:
-            with self.worker.generation() as (number, base_url):
-                forget = cancel.on_cancel(lambda: self.worker.abort(number)) if cancel else None
-                try:
-                    reply = self._client(base_url).invoke(messages, stop=stop)
-                except Exception as exc:
-                    raise self._fail(number, exc) from exc
-                finally:
-                    if forget:
-                        forget()
-        except WorkerError as exc:
-            raise BackendError(str(exc)) from exc
+        with self._turn(kwargs.pop("cancel", None)) as client:
+            reply = client.invoke(messages, stop=stop)
         message = AIMessage(content=reply.text, usage_metadata=reply.usage_metadata)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
@@ -117,47 +127,24 @@ class LocalWorkerChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        cancel: Cancel | None = kwargs.pop("cancel", None)
-        try:
-            with self.worker.generation() as (number, base_url):
-                forget = cancel.on_cancel(lambda: self.worker.abort(number)) if cancel else None
-                finished, pieces, counted = False, 0, False
-                try:
-                    for piece in self._client(base_url).stream(messages, stop=stop):
-                        chunk = ChatGenerationChunk(message=piece)
-                        counted = counted or bool(piece.usage_metadata)
-                        if piece.text:
-                            pieces += 1
-                            if run_manager:
-                                run_manager.on_llm_new_token(piece.text, chunk=chunk)
-                        yield chunk
-                    finished = True
-                    if not counted:
-                        # llama.cpp's server sends no usage when streaming: one streamed piece
-                        # is one token, and the prompt is counted by the model's tokenizer
-                        # (the messages' text, without the chat template's few tokens).
-                        prompt = self.worker.count_tokens("".join(m.text for m in messages))
-                        yield ChatGenerationChunk(
-                            message=AIMessageChunk(
-                                content="",
-                                usage_metadata={
-                                    "input_tokens": prompt,
-                                    "output_tokens": pieces,
-                                    "total_tokens": prompt + pieces,
-                                },
-                            )
-                        )
-                except Exception as exc:
-                    raise self._fail(number, exc) from exc
-                finally:
-                    if forget:
-                        forget()
-                    if not finished:
-                        # Abandoned mid-answer (the stream was closed): stop the generation
-                        # now rather than let the worker write an answer nobody reads.
-                        self.worker.abort(number)
-        except WorkerError as exc:
-            raise BackendError(str(exc)) from exc
+        with self._turn(kwargs.pop("cancel", None)) as client:
+            pieces, counted = 0, False
+            for piece in client.stream(messages, stop=stop):
+                chunk = ChatGenerationChunk(message=piece)
+                counted = counted or bool(piece.usage_metadata)
+                if piece.text:
+                    pieces += 1
+                    if run_manager:
+                        run_manager.on_llm_new_token(piece.text, chunk=chunk)
+                yield chunk
+            if not counted:
+                # llama.cpp's server sends no usage when streaming: one streamed piece is one
+                # token, and the prompt is counted by the model's tokenizer (the messages'
+                # text, without the chat template's few tokens).
+                prompt = self.worker.count_tokens("".join(m.text for m in messages))
+                usage = {"input_tokens": prompt, "output_tokens": pieces}
+                usage["total_tokens"] = prompt + pieces
+                yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage))
 
 
 def cancellable(model: BaseChatModel, cancel: Cancel | None) -> Any:
