@@ -79,6 +79,10 @@ class LocalWorkerChat(BaseChatModel):
                     "stream_usage": True,
                     # Read timeout between two pieces: a hung worker is stopped, not waited on.
                     "timeout": httpx.Timeout(self.timeout_s, connect=5.0),
+                    # Loopback: never through a proxy that the environment may name.
+                    "http_client": httpx.Client(
+                        trust_env=False, timeout=httpx.Timeout(self.timeout_s, connect=5.0)
+                    ),
                     # A retry would ask a dead worker again; the next question starts a new one.
                     "max_retries": 0,
                 },
