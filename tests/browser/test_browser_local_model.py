@@ -72,3 +72,14 @@ def test_stop_ends_a_local_answer_and_the_chat_goes_on(chromium, local_app):
     tab.click("#nq-send")
     answer = tab.locator("#nq-chat .nq-answer:not(.nq-streaming):not(.nq-error)").last
     expect(answer).to_contain_text("Harbour City", timeout=300_000)
+
+
+def test_the_seed_question_is_answered_from_the_german_report_with_a_citation(chromium, local_app):
+    """The README's first question, over samples/ (whose North Korea report is German)."""
+    tab = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    tab.goto(local_app.url)
+    tab.fill("#nq-question textarea", "How many soldiers are expected?")
+    tab.click("#nq-send")
+    answer = tab.locator("#nq-chat .nq-answer:not(.nq-streaming)")
+    expect(answer).to_contain_text(re.compile(r"6[,.\u202f ]?000"), timeout=300_000)
+    expect(answer.locator("a.nq-cite").first).to_be_visible()
