@@ -139,7 +139,6 @@ class ModelWorker:
         self._last_exit: str | None = None
         self._starts = 0
         self._aborted: set[int] = set()
-        self._stopped: subprocess.Popen | None = None  # the process an abort killed, if any
 
     # ---- process --------------------------------------------------------------------------
 
@@ -222,20 +221,12 @@ class ModelWorker:
         tail = [line for line in lines[-_LOG_TAIL_LINES:] if line.strip()]
         return (f"; last lines of {self.log_path}: " + " | ".join(tail)) if tail else ""
 
-    def _reap(self) -> bool:
-        """Forget a worker process that has ended, noting how; True when there was one."""
-        proc = self._proc
-        if proc is None or proc.poll() is None:
-            return False
-        self._proc = None
-        stopped = proc is self._stopped
-        self._last_exit = "stopped by the user" if stopped else describe_exit(proc.returncode)
-        return True
-
     def ensure_started(self) -> str:
         """The worker's base URL, starting a worker first if none is alive."""
         with self._lock:
-            self._reap()
+            if self._proc is not None and self._proc.poll() is not None:
+                self._last_exit = describe_exit(self._proc.returncode)
+                self._proc = None
             if self._proc is None:
                 self._start()
             assert self._base_url is not None
@@ -275,7 +266,9 @@ class ModelWorker:
         return self._generation
 
     def state(self) -> WorkerState:
-        self._reap()
+        proc = self._proc
+        if proc is not None and proc.poll() is not None:
+            self._last_exit = describe_exit(proc.returncode)
         return WorkerState(
             running=self.pid is not None,
             pid=self.pid,
@@ -311,11 +304,12 @@ class ModelWorker:
             if not (self._running and self._generation == number):
                 return False
             self._aborted.add(number)
-            proc = self._stopped = self._proc
+            proc = self._proc
         if proc is not None and proc.poll() is None:
             proc.kill()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)  # gone (memory freed) by the time Stop returns
+        self._last_exit = "stopped by the user"
         return True
 
     def was_aborted(self, number: int) -> bool:
@@ -331,7 +325,9 @@ class ModelWorker:
                 # A killed process closes its sockets a moment before it can be reaped.
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=1.0)
-            if self._reap():
+            if proc is not None and proc.poll() is not None:
+                self._last_exit = describe_exit(proc.returncode)
+                self._proc = None
                 return (
                     f"the local model worker {self._last_exit} while answering; "
                     "the next question starts a new one"
