@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from core.settings import Settings
 from newsqa.commands import serve
-from newsqa.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,8 +19,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.extractive import is_german, pick_sentences
-from assistant.matching import NUMBER_RE, numbers_in
 from assistant.models import Passage
+from core.numbers import Number, number_values, replace_numbers
 from prompts import load_prompt
 
 MAX_EVIDENCE_SENTENCES = 2
@@ -88,7 +88,7 @@ def translate_evidence(
         text = found.get(p.number)
         if text is not None:
             text = _unmask_numbers(text, masked[p.number][1])
-        if text and numbers_in(p.context) <= numbers_in(text):
+        if text and number_values(p.context) <= number_values(text):
             out.append(p.model_copy(update={"context": text}))
         else:
             out.append(p)
@@ -108,11 +108,11 @@ def _mask_numbers(text: str) -> tuple[str, list[str]]:
         return text, []
     numbers: list[str] = []
 
-    def slot(match: re.Match[str]) -> str:
-        numbers.append(match.group(0))
+    def slot(number: Number) -> str:
+        numbers.append(number.text)
         return f"N{len(numbers)}"
 
-    return NUMBER_RE.sub(slot, text), numbers
+    return replace_numbers(text, slot), numbers
 
 
 def _unmask_numbers(text: str, numbers: list[str]) -> str | None:

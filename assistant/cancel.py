@@ -2,6 +2,8 @@
 
 The answer's steps register what stopping means for them (the local model kills its worker);
 `cancel()` runs those at once from the caller's thread, however busy the answering thread is.
+The answering side reports `ended()` when it will write nothing more, so the one who stopped it
+can wait for that before showing the stopped state (`wait_ended`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ class Cancel:
         self._cancelled = False
         self._callbacks: dict[int, Callable[[], object]] = {}
         self._next = 0
+        self._ended = threading.Event()
 
     @property
     def cancelled(self) -> bool:
@@ -47,6 +50,13 @@ class Cancel:
                 return forget
         callback()
         return lambda: None
+
+    def ended(self) -> None:
+        self._ended.set()
+
+    def wait_ended(self, timeout: float) -> bool:
+        """True once the answer has ended, False if `timeout` seconds passed first."""
+        return self._ended.wait(timeout)
 
     def __deepcopy__(self, memo: dict) -> Cancel:
         # Session state may be deep-copied; a copy must still stop the same answer.

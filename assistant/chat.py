@@ -7,7 +7,6 @@ citation check. `stream` yields each stage as it happens; `ask` collects the fin
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -23,14 +22,15 @@ from assistant.answer import (
     translate_evidence,
 )
 from assistant.cancel import Cancel
-from assistant.citations import MARKER_RE, check_answer, citation_for, is_decline, split_answer
+from assistant.citations import check_answer, citation_for, is_decline, split_answer
 from assistant.context import select_context
 from assistant.extractive import decline_text, extractive_answer
 from assistant.llm import BACKENDS, BackendError, cancellable, make_chat_model
 from assistant.models import Answer, Citation, Passage, Turn
 from assistant.retrieval import HybridRetriever
 from assistant.rewrite import chitchat_kind, chitchat_reply, rewrite_rule_based, rewrite_with_llm
-from newsqa.settings import Settings
+from core.markers import find_markers
+from core.settings import Settings
 from vectorstore.store import NewsStore, SearchFilter
 
 
@@ -265,15 +265,15 @@ class NewsAssistant:
                 pieces += 1
                 text += piece
                 yield Token(piece)
-                matches = list(MARKER_RE.finditer(text))
-                for match in matches[resolved:]:
-                    sentence = _sentence_at(text, match.end())
-                    for number in (int(n) for n in match.group(1).split(",")):
+                markers = find_markers(text)
+                for marker in markers[resolved:]:
+                    sentence = _sentence_at(text, marker.end)
+                    for number in marker.numbers:
                         if number in by_number:
                             yield CitationResolved(
                                 citation_for(sentence, by_number[number], number)
                             )
-                resolved = len(matches)
+                resolved = len(markers)
             # Some OpenAI-compatible servers send no usage when streaming: one streamed piece is
             # one token there.
             tokens.setdefault("completion", pieces)
@@ -298,7 +298,7 @@ def _citations_as_written(text: str, passages: Sequence[Passage]) -> Iterator[Ci
     if is_decline(text):
         return
     for sentence in split_answer(text):
-        for match in MARKER_RE.finditer(sentence):
-            for number in (int(n) for n in re.split(r"\s*,\s*", match.group(1))):
+        for marker in find_markers(sentence):
+            for number in marker.numbers:
                 if number in by_number:
                     yield CitationResolved(citation_for(sentence, by_number[number], number))

@@ -18,21 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.glossary import term_or_translation_in
-from assistant.matching import (
-    content_terms,
-    fold,
-    format_number,
-    name_in,
-    names_in,
-    numbers_in,
-    strip_markers,
-    term_in,
-)
+from assistant.matching import name_in, names_in, term_in
 from assistant.models import Citation, Passage, SentenceCheck
-from ingest.chunking import split_sentences
+from core.markers import MARKER_PATTERN, cited_numbers, leading_markers, marker_text, strip_markers
+from core.numbers import format_number, number_values
+from core.sentences import split_sentences
+from core.words import content_terms, fold
 
-MARKER_RE = re.compile(r"\s?\[(\d+(?:\s*,\s*\d+)*)\]")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”»)]*\s+(?=[\"'„“«(]?[A-ZÄÖÜ0-9\[])")
 # Phrases with which an answer says the passages do not hold the answer (English and German).
 _DECLINE_RE = re.compile(
     r"\b(?:(?:do|does|did)\s*(?:not|n't)\s+(?:say|contain|mention|state|include|provide|"
@@ -52,7 +44,7 @@ class CheckedAnswer:
     declined: bool = False
 
 
-_QUOTED_LINE = re.compile(r"^\s*“[^”]*”(?:\s*\[\d+(?:\s*,\s*\d+)*\])*\s*$")
+_QUOTED_LINE = re.compile(rf"^\s*“[^”]*”(?:\s*{MARKER_PATTERN})*\s*$")
 
 
 def split_answer(text: str) -> list[str]:
@@ -66,26 +58,18 @@ def split_answer(text: str) -> list[str]:
         if _QUOTED_LINE.match(line):
             parts.append(line.strip())
         else:
-            parts.extend(p for p in _SENTENCE_END.split(line.strip()) if p.strip())
+            line = line.strip()
+            parts.extend(line[start:end] for start, end in split_sentences(line))
     sentences: list[str] = []
     for part in parts:
         # "… more. [1] Next …" — a sentence that starts with markers hands them back.
-        leading = re.match(r"^((?:\[\d+(?:\s*,\s*\d+)*\]\s*)+)(.*)$", part, re.S)
-        if leading and sentences:
-            sentences[-1] = sentences[-1].rstrip() + " " + leading.group(1).strip()
-            part = leading.group(2)
+        markers, rest = leading_markers(part)
+        if markers and sentences:
+            sentences[-1] = sentences[-1].rstrip() + " " + markers
+            part = rest
         if part.strip():
             sentences.append(part.strip())
     return sentences
-
-
-def markers_in(sentence: str) -> list[int]:
-    found: list[int] = []
-    for match in MARKER_RE.finditer(sentence):
-        for number in match.group(1).split(","):
-            if int(number) not in found:
-                found.append(int(number))
-    return found
 
 
 def is_decline(text: str) -> bool:
@@ -102,10 +86,10 @@ def unsupported_reason(sentence: str, cited: Sequence[Passage]) -> str | None:
         return "cites no passage"
     passage_numbers: set[float] = set()
     for passage in cited:
-        passage_numbers |= numbers_in(f"{passage.title}\n{passage.text}")
+        passage_numbers |= number_values(f"{passage.title}\n{passage.text}")
         if passage.date:
             passage_numbers |= {float(passage.date.year), float(passage.date.day)}
-    missing = sorted(numbers_in(sentence) - passage_numbers)
+    missing = sorted(number_values(sentence) - passage_numbers)
     if missing:
         shown = ", ".join(format_number(v) for v in missing)
         return f"{shown} appears in no cited passage"
@@ -119,8 +103,8 @@ def unsupported_reason(sentence: str, cited: Sequence[Passage]) -> str | None:
 def support_score(sentence: str, text: str) -> float:
     """How well `text` backs `sentence`: shared numbers count most, then names, then words."""
     folded = fold(text)
-    numbers = numbers_in(sentence)
-    shared_numbers = len(numbers & numbers_in(text)) if numbers else 0
+    numbers = number_values(sentence)
+    shared_numbers = len(numbers & number_values(text)) if numbers else 0
     names = names_in(strip_markers(sentence))
     shared_names = sum(1 for name in names if name_in(name, folded))
     terms = content_terms(sentence)
@@ -132,7 +116,7 @@ def _backs(sentence: str, passage: Passage) -> bool:
     """Whether a passage backs an unmarked sentence well enough to cite it unasked."""
     if unsupported_reason(sentence, [passage]) is not None:
         return False
-    numbers = numbers_in(sentence)
+    numbers = number_values(sentence)
     names = names_in(strip_markers(sentence))
     terms = content_terms(sentence)
     folded = _support_text(passage)
@@ -190,10 +174,10 @@ def citation_for(sentence: str, passage: Passage, marker: int, added: bool = Fal
 
 def _with_markers(sentence: str, markers: Sequence[int]) -> str:
     """The sentence with its markers replaced by `markers`, placed before the final stop."""
-    bare = MARKER_RE.sub("", sentence).rstrip()
+    bare = strip_markers(sentence).rstrip()
     if not markers:
         return bare
-    tags = "".join(f"[{m}]" for m in markers)
+    tags = marker_text(markers)
     match = re.search(r"([.!?…]+[\"'”»)]*)$", bare)
     if match:
         return f"{bare[: match.start()]} {tags}{match.group(1)}"
@@ -208,7 +192,7 @@ def check_answer(text: str, passages: Sequence[Passage]) -> CheckedAnswer:
     citations: list[Citation] = []
     checks: list[SentenceCheck] = []
     for sentence in split_answer(text):
-        written = markers_in(sentence)
+        written = cited_numbers(sentence)
         kept = [m for m in written if m in by_number]
         removed = [m for m in written if m not in by_number]
         added: list[int] = []

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from langchain_core.embeddings import Embeddings
 
 from assistant.glossary import translations
-from assistant.matching import fold
 from assistant.models import Passage
-from ingest.chunking import split_sentences
-from vectorstore.lexical import analyse, analyse_query, raw_tokens
+from core.sentences import split_sentences
+from core.terms import analyse, analyse_query, raw_tokens
+from core.words import fold
 
 # Marks text left out between two kept sentences, so the model does not read them as adjacent.
 GAP = " … "

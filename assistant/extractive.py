@@ -15,9 +15,11 @@ from typing import Literal
 
 from assistant.context import best_sentences
 from assistant.glossary import term_or_translation_in
-from assistant.matching import content_terms, fold, name_in, names_in, numbers_in
+from assistant.matching import name_in, names_in
 from assistant.models import Passage
-from ingest.chunking import split_sentences
+from core.numbers import number_values
+from core.sentences import split_sentences
+from core.words import content_terms, fold
 
 QuestionType = Literal["number", "person", "date", "place", "other"]
 
@@ -85,7 +87,7 @@ def _key_terms(question: str) -> list[str]:
 
 def _fits_type(kind: QuestionType, sentence: str, question_numbers: set[float]) -> bool:
     if kind == "number":
-        return bool(numbers_in(sentence) - question_numbers)
+        return bool(number_values(sentence) - question_numbers)
     if kind == "date":
         return bool(_DATE_RE.search(sentence))
     return True
@@ -121,7 +123,7 @@ def pick_sentences(
     After the best, others are kept (up to `limit`) while they score at least `close` times it.
     """
     kind = question_type(question)
-    q_numbers = numbers_in(question)
+    q_numbers = number_values(question)
     names = names_in(question)
     picks: list[Pick] = []
     for passage in passages:

@@ -9,7 +9,8 @@ across. Stems match word beginnings, so "erwart" covers erwartet, erwarten, Erwa
 
 from __future__ import annotations
 
-from assistant.matching import fold, term_in
+from assistant.matching import term_in
+from core.words import fold
 
 # English stem → German stems. Written for news questions: people, counts, events, verbs of
 # reporting and change.

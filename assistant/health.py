@@ -22,7 +22,7 @@ import httpx
 
 from assistant import local_model
 from assistant.model_worker import describe_exit, llama_env, llama_variant
-from newsqa.settings import Settings
+from core.settings import Settings
 
 # The pinned versions of every dependency (see the README's "Installing"); present in a
 # checkout, absent from an installed wheel.

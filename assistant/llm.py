@@ -22,7 +22,7 @@ from pydantic import ConfigDict, PrivateAttr
 from assistant.cancel import Cancel
 from assistant.local_model import require_model
 from assistant.model_worker import ModelWorker, WorkerError, worker_for
-from newsqa.settings import Settings
+from core.settings import Settings
 
 BACKENDS = ("local", "openai", "extractive")
 

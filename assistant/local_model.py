@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsqa.settings import Settings
+from core.settings import Settings
 
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 TINY_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -21,11 +21,11 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.glossary import translations
-from assistant.matching import content_terms
 from assistant.models import Passage
-from ingest.models import Chunk
-from newsqa.settings import Settings
-from vectorstore.lexical import raw_tokens
+from core.records import Chunk
+from core.settings import Settings
+from core.terms import raw_tokens
+from core.words import content_terms
 from vectorstore.store import Hit, NewsStore, SearchFilter
 
 

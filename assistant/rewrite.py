@@ -14,8 +14,9 @@ from typing import Literal
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
-from assistant.matching import content_terms, fold, names_in, words
+from assistant.matching import names_in
 from assistant.models import Turn
+from core.words import content_terms, fold, words
 from prompts import load_prompt
 
 ChitchatKind = Literal["greeting", "thanks", "goodbye"]

@@ -34,8 +34,8 @@ from assistant.evaluation.corpus import (  # noqa: E402
 )
 from assistant.evaluation.metrics import contains_answer  # noqa: E402
 from assistant.local_model import default_model_path  # noqa: E402
-from ingest.pipeline import ingest_sources  # noqa: E402
-from newsqa.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from indexing.pipeline import ingest_sources  # noqa: E402
 from vectorstore.store import NewsStore  # noqa: E402
 
 SET = "rtqa-small"

@@ -20,11 +20,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from core.records import Article  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from core.tokens import get_encoding  # noqa: E402
 from ingest.chunking import chunk_article  # noqa: E402
 from ingest.loaders import load_source  # noqa: E402
-from ingest.models import Article  # noqa: E402
-from ingest.tokens import get_encoding  # noqa: E402
-from newsqa.settings import Settings  # noqa: E402
 
 BENCH = REPO.parent / "shared" / "bench"
 

@@ -32,12 +32,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ingest.models import Chunk  # noqa: E402
-from ingest.pipeline import ingest_sources  # noqa: E402
-from ingest.units import sentence_units  # noqa: E402
-from newsqa.settings import Settings  # noqa: E402
+from core.records import Chunk  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from indexing.pipeline import ingest_sources  # noqa: E402
 from vectorstore.embeddings import E5Embeddings  # noqa: E402
 from vectorstore.store import NewsStore  # noqa: E402
+from vectorstore.units import sentence_units  # noqa: E402
 
 BENCH = REPO.parent / "shared" / "bench"
 

@@ -82,7 +82,7 @@ def measure(site: str | None, model: Path, threads: int, gen: int, prompt: Path)
 
 def main() -> None:
     from assistant.local_model import default_model_path
-    from newsqa.settings import Settings
+    from core.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build", action="append", default=[], metavar="NAME=DIR")

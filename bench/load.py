@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
 
-from newsqa.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from vectorstore.store import CorpusStats  # noqa: E402
 
 RTQA = REPO.parent / "shared" / "bench" / "rtqa-small"
@@ -135,7 +135,7 @@ def ask_until(
 def build_store(settings: Settings, questions: list[dict], subset: bool) -> None:
     """Ingest rtqa-small into settings.data_dir: the whole corpus, or (subset) only the articles
     the given questions name, written to a scratch JSONL outside the repository first."""
-    from ingest.pipeline import ingest_sources
+    from indexing.pipeline import ingest_sources
     from vectorstore.store import NewsStore
 
     source = RTQA / "corpus.jsonl"

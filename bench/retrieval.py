@@ -44,8 +44,8 @@ from assistant.retrieval import (  # noqa: E402
     HybridRetriever,
     lexical_query,
 )
-from ingest.pipeline import Progress, ingest_sources  # noqa: E402
-from newsqa.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from indexing.pipeline import Progress, ingest_sources  # noqa: E402
 from vectorstore.store import Hit, NewsStore  # noqa: E402
 
 BENCH = REPO.parent / "shared" / "bench"

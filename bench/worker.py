@@ -36,8 +36,8 @@ from assistant.llm import make_chat_model  # noqa: E402
 from assistant.local_model import default_model_path  # noqa: E402
 from assistant.retrieval import HybridRetriever  # noqa: E402
 from assistant.rewrite import rewrite_rule_based  # noqa: E402
-from ingest.pipeline import ingest_sources  # noqa: E402
-from newsqa.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from indexing.pipeline import ingest_sources  # noqa: E402
 from vectorstore.store import NewsStore  # noqa: E402
 
 

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from core.ids import article_id
+from core.language import detect_language
+from core.records import Article, Failure
+from core.sentences import split_sentences
 from ingest.cleaning import clean_text, normalize_whitespace
-from ingest.ids import article_id
-from ingest.language import detect_language
-from ingest.models import Article, Failure
-from ingest.sentences import split_sentences
 
 EMPTY = "empty: no article text"
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import tiktoken
 
-from ingest.ids import chunk_id
-from ingest.models import Article, Chunk
-from ingest.sentences import split_sentences
+from core.ids import chunk_id
+from core.records import Article, Chunk
+from core.sentences import split_sentences
 
 __all__ = ["chunk_article", "split_sentences"]
 

@@ -12,13 +12,13 @@ import feedparser
 import httpx
 import lxml.html
 
+from core.records import Article, Failure
+from core.settings import Settings
 from ingest.assemble import RawArticle, build_article, drop_leading_title
 from ingest.dates import parse_date
 from ingest.fetch import FetchError, fetch, is_url
-from ingest.models import Article, Failure
 from ingest.pages import Page, extract_page, split_authors
 from ingest.records import host_of
-from newsqa.settings import Settings
 
 # An entry's summary stands in for its page only when it is article-length.
 MIN_ENTRY_WORDS = 40

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from newsqa.settings import Settings
+from core.settings import Settings
 
 USER_AGENT = "newsqa/0.1 (news question answering; fetches articles a user asked to ingest)"
 _ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")

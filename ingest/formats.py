@@ -14,13 +14,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
+from core.records import Article, Failure
+from core.settings import Settings
 from ingest.assemble import RawArticle, build_article
 from ingest.dates import parse_date
 from ingest.decoding import NotText, decode_bytes, decode_line, looks_binary
-from ingest.models import Article, Failure
 from ingest.pages import extract_page, split_authors
 from ingest.records import BadRecord, record_to_raw
-from newsqa.settings import Settings
 
 MIN_PAGE_WORDS = 15
 

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import httpx
 
+from core.records import Article, Failure
+from core.settings import Settings
 from ingest.assemble import RawArticle, build_article
 from ingest.dates import parse_date
 from ingest.decoding import NotText
@@ -36,10 +38,8 @@ from ingest.formats import (
     load_text_file,
     read_limited,
 )
-from ingest.models import Article, Failure
 from ingest.pages import extract_page
 from ingest.records import host_of
-from newsqa.settings import Settings
 
 Loaded = Article | Failure
 

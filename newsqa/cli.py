@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from newsqa.settings import Settings
+from core.settings import Settings
 
 COMMANDS: dict[str, str] = {
     "ingest": "newsqa.commands.ingest",

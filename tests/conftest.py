@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from newsqa.settings import Settings
+from core.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO.parent / "shared" / "bench"
@@ -29,7 +29,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def seed_data_dir(bench_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder holding the seed article, ingested once per session. Treat it as read-only."""
-    from ingest.pipeline import ingest_sources
+    from indexing.pipeline import ingest_sources
     from vectorstore.store import NewsStore
 
     data_dir = tmp_path_factory.mktemp("seed") / "data"

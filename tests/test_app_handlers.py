@@ -4,14 +4,16 @@ sessions stay apart, several users are answered at once, and bad input is report
 from __future__ import annotations
 
 import re
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 import webapp.app
-from ingest.pipeline import ingest_sources
-from newsqa.settings import Settings
+from core.settings import Settings
+from indexing.pipeline import ingest_sources
 from vectorstore.store import NewsStore
 from webapp.app import NewsApp
 from webapp.session import Conversation
@@ -112,6 +114,8 @@ def test_a_question_asked_while_an_answer_is_written_waits_its_turn(news_app):
 
 def test_a_stopped_answer_writes_nothing_into_the_next_question(news_app, monkeypatch):
     monkeypatch.setattr(webapp.app, "REDRAW_EVERY_S", 0.0)  # show every step, to stop in one
+    # This test drives the stream itself, so nobody resumes it while Stop waits for its end.
+    monkeypatch.setattr(webapp.app, "STOP_WAIT_S", 0.0)
     conv = Conversation()
     news_app.take_question("How many soldiers are expected?", conv)
     stopped_stream = news_app.respond(conv, "extractive", [], [], "", "", "")
@@ -129,6 +133,7 @@ def test_a_stopped_answer_writes_nothing_into_the_next_question(news_app, monkey
 
 def test_a_new_conversation_silences_the_answer_still_running_in_the_old_one(news_app, monkeypatch):
     monkeypatch.setattr(webapp.app, "REDRAW_EVERY_S", 0.0)
+    monkeypatch.setattr(webapp.app, "STOP_WAIT_S", 0.0)
     conv = Conversation()
     news_app.take_question("How many soldiers are expected?", conv)
     stream = news_app.respond(conv, "extractive", [], [], "", "", "")
@@ -136,6 +141,30 @@ def test_a_new_conversation_silences_the_answer_still_running_in_the_old_one(new
     _, fresh = news_app.new_conversation(conv)
     assert list(stream) == [] and conv.turns == []
     assert fresh.messages == [] and fresh.pending is None
+
+
+def test_stop_returns_only_after_the_answer_has_sent_its_last_frame(news_app, monkeypatch):
+    """Gradio sends a frame before it resumes the stream; Stop's own output must come later,
+    or a frame produced just before Stop paints the chat back to "writing the answer…"."""
+    monkeypatch.setattr(webapp.app, "REDRAW_EVERY_S", 0.0)
+    conv = Conversation()
+    news_app.take_question("How many soldiers are expected?", conv)
+    stream = news_app.respond(conv, "extractive", [], [], "", "", "")
+    next(stream)  # a frame is out; the stream is suspended, as while Gradio sends the frame
+    log: list[str] = []
+
+    def gradio_resumes_later():
+        time.sleep(0.5)
+        log.append("resumed")
+        log.extend("frame" for _ in stream)
+
+    sender = threading.Thread(target=gradio_resumes_later)
+    sender.start()
+    messages, *_ = news_app.stopped(conv)
+    log.append("stopped")
+    sender.join()
+    assert log == ["resumed", "stopped"]  # no frame after the stop, and Stop waited for the end
+    assert "Stopped." in messages[-1]["content"]
 
 
 def test_a_quick_answer_is_drawn_once_not_step_by_step(news_app, monkeypatch):

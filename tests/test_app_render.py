@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from assistant.models import Answer, Citation, Passage, SentenceCheck
-from ingest.models import Article
+from core.records import Article
 from webapp import render
 
 ARTICLE_TEXT = (

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+import webapp.app
 from assistant.llm import local_worker
-from ingest.pipeline import ingest_sources
-from newsqa.settings import Settings
+from core.settings import Settings
+from indexing.pipeline import ingest_sources
 from tests.test_llm import smollm_path
 from vectorstore.store import NewsStore
 from webapp.app import NewsApp
@@ -37,7 +38,9 @@ def worker(app: NewsApp):
     return local_worker(app.settings)
 
 
-def test_stop_mid_answer_frees_the_local_model_and_the_chat_goes_on(local_app):
+def test_stop_mid_answer_frees_the_local_model_and_the_chat_goes_on(local_app, monkeypatch):
+    # This test drives the stream itself, so nobody resumes it while Stop waits for its end.
+    monkeypatch.setattr(webapp.app, "STOP_WAIT_S", 0.0)
     conv = Conversation()
     local_app.take_question("How many soldiers are expected?", conv)
     stream = local_app.respond(conv, "local", [], [], "", "", "")

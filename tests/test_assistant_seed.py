@@ -19,9 +19,9 @@ from assistant.chat import (
     Token,
 )
 from assistant.models import Answer, Turn
-from ingest.language import detect_language
-from ingest.pipeline import ingest_sources
-from newsqa.settings import Settings
+from core.language import detect_language
+from core.settings import Settings
+from indexing.pipeline import ingest_sources
 from vectorstore.store import NewsStore
 
 MARKERS = re.compile(r"\[\d+(?:,\s*\d+)*\]")

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from local_http import Route, closed_port_url, serve, silent_server
 
+from core.records import Article, Failure
+from core.settings import Settings
 from ingest.loaders import load_source
-from ingest.models import Article, Failure
-from newsqa.settings import Settings
 
 BODY = (
     "The harbour board voted on Monday to dredge the northern channel before the autumn "
@@ -235,8 +235,8 @@ def test_50_mb_file_is_refused_without_reading_it(tmp_path: Path, settings: Sett
 _STREAM_SCRIPT = """
 import json, resource, sys
 from ingest.loaders import load_source
-from ingest.models import Article
-from newsqa.settings import Settings
+from core.records import Article
+from core.settings import Settings
 
 settings = Settings(_env_file=None, data_dir=sys.argv[2])
 next(load_source("samples/council-budget.md", settings))  # warm up every lazy import

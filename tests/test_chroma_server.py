@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from servers import free_port, serving
 
-from ingest.pipeline import ingest_sources
-from newsqa.settings import Settings
+from core.settings import Settings
+from indexing.pipeline import ingest_sources
 from vectorstore.embeddings import E5Embeddings
 from vectorstore.store import EmbeddingModelMismatch, NewsStore
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import tiktoken
 
+from core.ids import article_id
+from core.records import Article, Chunk
+from core.settings import Settings
+from core.tokens import get_encoding
 from ingest.chunking import chunk_article, split_sentences
-from ingest.ids import article_id
 from ingest.loaders import load_source
-from ingest.models import Article, Chunk
-from ingest.tokens import get_encoding
-from newsqa.settings import Settings
 
 CHUNK_TOKENS = 220
 OVERLAP_TOKENS = 40

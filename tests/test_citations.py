@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from assistant.citations import check_answer, is_decline, split_answer
-from assistant.matching import numbers_in
 from assistant.models import Passage
+from core.numbers import number_values
 
 GERMAN = (
     "Unter Berufung auf ukrainische Geheimdienste berichtet das Fachportal Defense Express, "
@@ -42,16 +42,16 @@ PASSAGES = [passage(1, GERMAN), passage(2, SISTER, start=5000, title="Kim Yo Jon
     "text", ["6000", "6,000", "6.000", "6 000", "six thousand", "sechstausend", "Six Thousand"]
 )
 def test_every_spelling_of_a_number_has_the_same_value(text: str) -> None:
-    assert 6000.0 in numbers_in(text)
+    assert 6000.0 in number_values(text)
 
 
 def test_decimals_stay_decimals() -> None:
-    assert numbers_in("growth of 2.5 percent") == {2.5}
-    assert numbers_in("Wachstum von 2,5 Prozent") == {2.5}
+    assert number_values("growth of 2.5 percent") == {2.5}
+    assert number_values("Wachstum von 2,5 Prozent") == {2.5}
 
 
 def test_markers_are_not_numbers() -> None:
-    assert numbers_in("6,000 more [1][2]") == {6000.0}
+    assert number_values("6,000 more [1][2]") == {6000.0}
 
 
 @pytest.mark.parametrize("answer", ["6,000 more are expected [1].", "Another 6.000 [1].",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from core.language import detect_language
 from ingest.cleaning import clean_text, is_boilerplate, normalize_whitespace
-from ingest.language import detect_language
 
 SEED_FILE = "seed/000_aeb1d45ba569944f.txt"
 

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.context import GAP, best_sentences, select_context
 from assistant.models import Passage
-from newsqa.settings import Settings
+from core.settings import Settings
 from vectorstore.embeddings import make_embeddings
 
 # An article whose first 40 characters are a headline-like line before the chunk starts.

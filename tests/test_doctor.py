@@ -17,7 +17,7 @@ import pytest
 from servers import free_port
 
 from assistant import local_model
-from newsqa.settings import Settings
+from core.settings import Settings
 from tests.test_llm import smollm_path
 
 PARTS = ["python packages", "data folder", "chroma", "embeddings", "model file", "llama.cpp build"]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from servers import free_port, serving
 
-from newsqa.settings import Settings
+from core.settings import Settings
 from vectorstore.embeddings import (
     EmbeddingError,
     embedding_model_id,

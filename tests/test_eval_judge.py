@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.evaluation.judge import CitationJudge, make_judge, parse_verdict
-from newsqa.settings import Settings
+from core.settings import Settings
 
 
 def _smollm2() -> Path:

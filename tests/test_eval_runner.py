@@ -20,9 +20,9 @@ from assistant.evaluation.runner import (
     read_results,
     run_cases,
 )
-from ingest.pipeline import ingest_sources
+from core.settings import Settings
+from indexing.pipeline import ingest_sources
 from newsqa.cli import main
-from newsqa.settings import Settings
 from vectorstore.store import NewsStore
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.units import chunk_ids_of
+from vectorstore.units import chunk_ids_of
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -124,7 +124,7 @@ def test_ingest_refuses_a_collection_built_with_another_model(ingested: Path, fo
 def test_a_collection_from_before_sentence_vectors_is_refused_by_every_command(
     tmp_path: Path,
 ) -> None:
-    from newsqa.settings import Settings
+    from core.settings import Settings
     from vectorstore.store import MODEL_KEY, _chroma_client
 
     data = tmp_path / "old"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from vectorstore.lexical import LexicalIndex, analyse, analyse_query, normalise_number
+from core.terms import analyse, analyse_query
+from vectorstore.lexical import LexicalIndex
 
 REPORT_DE = (
     "de:1",
@@ -37,17 +38,6 @@ def index(tmp_path: Path) -> LexicalIndex:
 
 def ids(hits: list[tuple[str, float]]) -> list[str]:
     return [chunk_id for chunk_id, _ in hits]
-
-
-@pytest.mark.parametrize("written", ["6,000", "6.000", "6000", "6\u202f000"])
-def test_thousands_in_any_notation_are_one_term(written: str) -> None:
-    assert normalise_number(written) == ["6000"]
-
-
-def test_decimals_and_dates_are_normalised_not_merged() -> None:
-    assert normalise_number("2,5") == normalise_number("2.5") == ["2.5"]
-    assert normalise_number("2.500,50") == normalise_number("2,500.50") == ["2500.50"]
-    assert normalise_number("24.11.2026") == ["24", "11", "2026"]
 
 
 def test_a_number_finds_reports_in_both_languages(index: LexicalIndex) -> None:

@@ -23,7 +23,7 @@ from assistant import local_model
 from assistant.chat import NewsAssistant
 from assistant.llm import BackendError, LocalWorkerChat, make_chat_model
 from assistant.local_model import ModelMissingError
-from newsqa.settings import Settings
+from core.settings import Settings
 
 
 def smollm_path() -> Path:

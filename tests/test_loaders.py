@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from local_http import Route, serve
 
+from core.ids import article_id, chunk_id
+from core.records import Article, Failure
+from core.settings import Settings
 from ingest.dates import parse_date
 from ingest.fetch import USER_AGENT
-from ingest.ids import article_id, chunk_id
 from ingest.loaders import load_source, load_sources
-from ingest.models import Article, Failure
-from newsqa.settings import Settings
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[1]
@@ -58,7 +58,7 @@ def test_tiktoken_loads_offline_and_round_trips_german(tmp_path: Path) -> None:
         "socket.socket.connect = refuse\n"
         "socket.create_connection = refuse\n"
         "from pathlib import Path\n"
-        "from ingest.tokens import get_encoding\n"
+        "from core.tokens import get_encoding\n"
         "for name in ('cl100k_base', 'o200k_base'):\n"
         "    enc = get_encoding(name, Path(sys.argv[1]))\n"
         "    text = 'Größere Straßen: 11.000 Soldaten, weitere 6000 erwartet – „Übermäßig“.'\n"

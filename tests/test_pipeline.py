@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
+from indexing.pipeline import Progress, ingest_sources
 from ingest.dedup import DuplicateFinder, signature, similarity
-from ingest.pipeline import Progress, ingest_sources
-from ingest.units import chunk_ids_of
-from newsqa.settings import Settings
 from vectorstore.embeddings import E5Embeddings, EmbeddingError
 from vectorstore.store import NewsStore
+from vectorstore.units import chunk_ids_of
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

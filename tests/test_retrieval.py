@@ -20,8 +20,8 @@ from assistant.retrieval import (
     recency_penalty,
     shingles,
 )
-from ingest.pipeline import ingest_sources
-from newsqa.settings import Settings
+from core.settings import Settings
+from indexing.pipeline import ingest_sources
 from vectorstore.store import NewsStore, SearchFilter
 
 TROOPS_DE = (

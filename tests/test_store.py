@@ -10,13 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.ids import article_id
+from core.records import Article
+from core.settings import Settings
+from core.tokens import get_encoding
 from ingest.chunking import chunk_article
 from ingest.dedup import signature
-from ingest.ids import article_id
-from ingest.models import Article
-from ingest.tokens import get_encoding
-from ingest.units import sentence_units
-from newsqa.settings import Settings
 from vectorstore.embeddings import E5Embeddings
 from vectorstore.store import (
     MODEL_KEY,
@@ -26,6 +25,7 @@ from vectorstore.store import (
     StoreFormatMismatch,
     _chroma_client,
 )
+from vectorstore.units import sentence_units
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from core.ids import article_id
+from core.records import Article
+from core.settings import Settings
+from core.tokens import get_encoding
 from ingest.chunking import chunk_article
-from ingest.ids import article_id
-from ingest.models import Article
-from ingest.tokens import get_encoding
-from ingest.units import MIN_WORDS, chunk_ids_of, sentence_units
-from newsqa.settings import Settings
+from vectorstore.units import MIN_WORDS, chunk_ids_of, sentence_units
 
 TEXT = (
     "Die Bundeswehr baut ihre Brigade in Litauen aus. Foto: dpa. "

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from langchain_core.embeddings import Embeddings
 
-from newsqa.settings import Settings
+from core.settings import Settings
 
 E5_MODEL_NAME = "multilingual-e5-small"
 

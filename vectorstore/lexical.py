@@ -1,200 +1,30 @@
 """The BM25 lexical index over chunk texts: names, numbers and rare words that dense vectors blur.
 
-The analyser is multilingual (English and German first): Unicode-aware tokens, case and accent
-folding, per-language stop words and Snowball stems, numbers normalised so that "6,000", "6.000"
-and "6000" are one term, and German compounds split against the corpus's own vocabulary so that
-"Soldaten" finds "Bundeswehrsoldaten". The index is persisted in one folder together with the
-stamp it was built from, so the store can tell when it is out of step and rebuild it.
+The terms come from `core.terms`, the analyser the answering side uses too. The index is
+persisted in one folder together with the stamp it was built from, so the store can tell when it
+is out of step and rebuild it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import shutil
-import unicodedata
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 from pathlib import Path
 
 import bm25s
 import numpy as np
-import Stemmer
-from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from core.terms import analyse, analyse_query, compound_vocab
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+# 2: one tokenizer and number rule with the citation check (core.words, core.numbers).
+FORMAT_VERSION = 2
 _META = "meta.json"
 _IDS = "chunk_ids.json"
 _COMPOUND_VOCAB = "compound_vocab.json"
-
-# A number with optional grouping/decimal separators (thin and no-break spaces group digits too),
-# or a word, possibly hyphenated ("Pro-Bowl-Selektionen", "COVID-19").
-_TOKEN = re.compile(r"\d+(?:[.,\u00a0\u202f\u2009']\d+)*|[^\W\d_][\w]*(?:-\w+)*")
-_SEPARATORS = re.compile(r"[.,\u00a0\u202f\u2009']")
-
-# Question words join the stop lists: they carry no topic. "won" leaves the English list:
-# "who won the election" is about winning.
-_STOPWORDS: dict[str, frozenset[str]] = {
-    "en": (frozenset(STOPWORDS_EN_PLUS) - {"won"})
-    | frozenset({"also", "would", "could", "said", "says", "many", "much", "whose", "one"}),
-    "de": frozenset(STOPWORDS_GERMAN)
-    | frozenset({"viele", "wieviel", "wieviele", "wann", "wer", "warum", "welches", "wurde"}),
-}
-_STEMMER_NAMES = {"en": "english", "de": "german"}
-_QUERY_LANGUAGES = ("en", "de")
-
-# Compound splitting: only words this long are tried, and both parts must be this long.
-_MIN_COMPOUND = 9
-_MIN_PART = 4
-
-
-def _fold(token: str) -> str:
-    """Drop accents so that "Zürich", "Zurich" and the German stemmer's "zurich" meet."""
-    decomposed = unicodedata.normalize("NFKD", token)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-@lru_cache(maxsize=8)
-def _stemmer(language: str) -> Stemmer.Stemmer:
-    return Stemmer.Stemmer(_STEMMER_NAMES.get(language, "english"))
-
-
-def _stem(word: str, language: str) -> str:
-    return _fold(_stemmer(language).stemWord(word))
-
-
-def normalise_number(raw: str) -> list[str]:
-    """The canonical forms of one written number.
-
-    Groups of exactly three digits after a separator are thousands ("6,000", "6.000", "6 000"
-    are all "6000"); a single other separator is a decimal point ("2,5" and "2.5" are "2.5").
-    Anything else (dates such as 24.11.2026) yields its digit groups one by one.
-    """
-    groups = _SEPARATORS.split(raw)
-    seps = _SEPARATORS.findall(raw)
-    if len(groups) == 1:
-        return [raw.lstrip("0") or "0"]
-    if len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]):
-        return ["".join(groups).lstrip("0") or "0"]
-    if len(groups) == 2 and seps[0] in ".,":
-        return [f"{groups[0].lstrip('0') or '0'}.{groups[1]}"]
-    # "2,500.50" or "2.500,50": thousands groups and a different decimal separator at the end.
-    if (
-        len(groups) > 2
-        and seps[-1] in ".,"
-        and len(set(seps[:-1])) == 1
-        and seps[-1] != seps[0]
-        and len(groups[0]) <= 3
-        and all(len(g) == 3 for g in groups[1:-1])
-    ):
-        return [f"{''.join(groups[:-1]).lstrip('0') or '0'}.{groups[-1]}"]
-    return [g.lstrip("0") or "0" for g in groups]
-
-
-def raw_tokens(text: str) -> list[str]:
-    """Lowercased word and number tokens in text order, before stop words and stemming."""
-    return _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
-
-
-def _split_compound(word: str, vocab: frozenset[str]) -> tuple[str, str] | None:
-    """Split a German compound into (modifier, head) when both are words of the corpus.
-
-    The longest head wins: the head is the last element and carries the meaning
-    ("Bundeswehrsoldaten" -> "bundeswehr" + "soldaten"). A linking -s- is allowed.
-    """
-    if len(word) < _MIN_COMPOUND or not vocab:
-        return None
-    for i in range(_MIN_PART, len(word) - _MIN_PART + 1):
-        head, tail = word[:i], word[i:]
-        if tail not in vocab:
-            continue
-        if head in vocab:
-            return head, tail
-        if head.endswith("s") and head[:-1] in vocab and len(head) > _MIN_PART:
-            return head[:-1], tail
-    return None
-
-
-def _word_terms(
-    word: str, languages: tuple[str, ...], stop: frozenset[str], vocab: frozenset[str]
-) -> list[str]:
-    parts = [word]
-    if "-" in word:
-        pieces = [p for p in word.split("-") if p]
-        parts = ["".join(pieces), *pieces]
-    terms: list[str] = []
-    for part in parts:
-        if part[0].isdigit():
-            terms.extend(normalise_number(part))
-            continue
-        if len(part) < 2 or part in stop:
-            continue
-        split = _split_compound(part, vocab)
-        candidates = [part, *split] if split else [part]
-        for cand in candidates:
-            for lang in languages:
-                terms.append(_stem(cand, lang))
-    return terms
-
-
-def analyse(
-    text: str,
-    language: str = "en",
-    compound_vocab: frozenset[str] = frozenset(),
-) -> list[str]:
-    """Index terms of a document written in `language` (a list, repeats kept for BM25)."""
-    lang = language if language in _STEMMER_NAMES else "en"
-    stop = _STOPWORDS[lang]
-    vocab = compound_vocab if lang == "de" else frozenset()
-    terms: list[str] = []
-    for token in raw_tokens(text):
-        if token[0].isdigit():
-            terms.extend(normalise_number(token))
-        else:
-            terms.extend(_word_terms(token, (lang,), stop, vocab))
-    return terms
-
-
-def query_language(text: str) -> str:
-    """English or German, whichever the question reads as (short texts: a best guess)."""
-    identifier = _identifier()
-    lang, _ = identifier.classify(text)
-    return lang
-
-
-@lru_cache(maxsize=1)
-def _identifier() -> LanguageIdentifier:
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
-    identifier.set_languages(list(_QUERY_LANGUAGES))
-    return identifier
-
-
-def analyse_query(text: str, compound_vocab: frozenset[str] = frozenset()) -> list[str]:
-    """Distinct query terms, stemmed both ways: the question's language need not be the
-    article's (an English question over a German report still shares names and numbers)."""
-    stop = _STOPWORDS[query_language(text)]
-    seen: dict[str, None] = {}
-    for token in raw_tokens(text):
-        if token[0].isdigit():
-            terms = normalise_number(token)
-        else:
-            terms = _word_terms(token, _QUERY_LANGUAGES, stop, compound_vocab)
-        for term in terms:
-            seen.setdefault(term, None)
-    return list(seen)
-
-
-def _compound_vocab(items: list[tuple[str, str, str]]) -> frozenset[str]:
-    """German word forms long enough to be a compound's part."""
-    vocab: set[str] = set()
-    for _, text, language in items:
-        if language == "de":
-            vocab.update(t for t in raw_tokens(text) if len(t) >= _MIN_PART and t.isalpha())
-    return frozenset(vocab - _STOPWORDS["de"])
 
 
 class LexicalIndex:
@@ -252,7 +82,7 @@ class LexicalIndex:
     def rebuild(self, items: Iterable[tuple[str, str, str]], stamp: str) -> None:
         """Index (chunk_id, text, language) items from scratch and persist them with `stamp`."""
         rows = list(items)
-        vocab = _compound_vocab(rows)
+        vocab = compound_vocab(rows)
         corpus = [analyse(text, language, vocab) for _, text, language in rows]
         ids = [chunk_id for chunk_id, _, _ in rows]
         bm25: bm25s.BM25 | None = None

@@ -26,12 +26,12 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 
-from ingest.models import Article, Chunk, SentenceUnit
-from ingest.units import chunk_ids_of, sentence_units
-from newsqa.settings import Settings
+from core.records import Article, Chunk, SentenceUnit
+from core.settings import Settings
 from vectorstore.docstore import ArticleMeta, DocStore
 from vectorstore.embeddings import embedding_model_id, make_embeddings
 from vectorstore.lexical import LexicalIndex
+from vectorstore.units import chunk_ids_of, sentence_units
 
 MODEL_KEY = "embedding_model"
 # What one record of the collection stands for. Collections from before sentence vectors hold

@@ -25,8 +25,8 @@ from assistant.chat import (  # noqa: E402
     QueryRewritten,
     Token,
 )
-from ingest.pipeline import IngestReport, Progress, ingest_sources  # noqa: E402
-from newsqa.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from indexing.pipeline import IngestReport, Progress, ingest_sources  # noqa: E402
 from vectorstore.store import NewsStore  # noqa: E402
 from webapp import panels, render  # noqa: E402
 from webapp.auth import parse_auth  # noqa: E402
@@ -44,6 +44,9 @@ SANS = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "He
 MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 # How often a waiting user's place in the line for the local model is refreshed.
 LINE_POLL_S = 0.5
+# How long Stop waits for the answer to wind down (the local model's worker is killed at once;
+# a remote model's stream ends at its next token).
+STOP_WAIT_S = 10.0
 # The least time between two redraws of an answer being written. Each redraw sends the whole
 # chat to the page; tokens come faster than anyone reads them, and an extractive answer, done in
 # about 40 ms, needs no intermediate redraw at all (under load they cost more than the answer).
@@ -119,11 +122,11 @@ class NewsApp:
         date_to: str,
         as_of: str,
     ) -> Iterator[tuple[list[dict], Conversation]]:
+        serial = conv.serial  # this stream's turn; Stop or a new conversation ends it
         question = conv.pending
         if not question:
             yield conv.messages, conv
             return
-        serial = conv.serial  # this stream's turn; Stop or a new conversation ends it
         try:
             flt = build_filter(sources, languages, date_from, date_to)
             day = parse_day("As of", as_of)
@@ -131,6 +134,7 @@ class NewsApp:
             conv.fail(render.error_html(f"Check the filters: {exc}"))
             yield conv.messages, conv
             return
+        control = conv.cancel = Cancel()
         ticket = self.line.join() if backend == "local" else None
         try:
             while ticket is not None and (ahead := self.line.wait(ticket, LINE_POLL_S)) > 0:
@@ -140,22 +144,24 @@ class NewsApp:
                 status = f"The local model is busy: {ahead} {who} ahead of you in line…"
                 conv.show(render.streaming_html(status, ""))
                 yield conv.messages, conv
-            conv.cancel = Cancel()
-            yield from self._stream_answer(conv, serial, question, backend, flt, day)
+            yield from self._stream_answer(conv, serial, question, backend, flt, day, control)
         except Exception as exc:  # shown to the user; the app keeps serving
+            if not conv.is_current(serial):  # stopped: the killed model's stream broke off
+                log.info("a stopped answer to %r ended with %s", question, type(exc).__name__)
+                return
             log.exception("answering %r failed", question)
-            if conv.is_current(serial):
-                conv.fail(render.error_html(f"Could not answer: {exc}"))
-                yield conv.messages, conv
+            conv.fail(render.error_html(f"Could not answer: {exc}"))
+            yield conv.messages, conv
         finally:
             if ticket is not None:
                 self.line.leave(ticket)
+            control.ended()
 
-    def _stream_answer(self, conv, serial, question, backend, flt, day):
+    def _stream_answer(self, conv, serial, question, backend, flt, day, control):
         status, text, answer = "Searching the articles…", "", None
         last_redraw = time.monotonic()  # take_question has just drawn "Searching the articles…"
         events = self.assistant.stream(
-            question, list(conv.turns), filters=flt, as_of=day, backend=backend, cancel=conv.cancel
+            question, list(conv.turns), filters=flt, as_of=day, backend=backend, cancel=control
         )
         try:
             for event in events:
@@ -193,15 +199,19 @@ class NewsApp:
         yield conv.messages, conv
 
     def stopped(self, conv: Conversation):
+        running = conv.cancel
         if conv.pending is not None:
             last = conv.messages[-1]["content"] if conv.messages else ""
             note = '<p class="nq-notice">Stopped.</p>'
             conv.fail(last.removesuffix("</div>") + note + "</div>" if last else note)
+        _wait_for_end(running)
         return conv.messages, conv, gr.update(visible=True), gr.update(visible=False)
 
     def new_conversation(self, old: Conversation | None = None):
         if old is not None:
+            running = old.cancel
             old.abandon()
+            _wait_for_end(running)
         conv = Conversation()
         return conv.messages, conv
 
@@ -439,12 +449,22 @@ class NewsApp:
             event.then(idle, [conv], busy, trigger_mode="multiple").then(
                 self.backend_view, [side.backend], [side.backend_info], trigger_mode="multiple"
             )
-        chat.stop.click(self.stopped, [conv], [chat.chatbot, conv, *busy], cancels=answering)
-        chat.new.click(
-            self.new_conversation, [conv], [chat.chatbot, conv], cancels=answering, api_name="new"
-        )
+        # Stop and New conversation end the answer through its Cancel, not Gradio's `cancels`:
+        # a cancelled event may still deliver a frame it had produced, after the Stop's own
+        # output, and paint the chat back to "writing the answer…" (seen in CI).
+        chat.stop.click(self.stopped, [conv], [chat.chatbot, conv, *busy])
+        chat.new.click(self.new_conversation, [conv], [chat.chatbot, conv], api_name="new")
         chat.chatbot.clear(self.new_conversation, [conv], [chat.chatbot, conv])
         chat.chatbot.like(self.rate, [conv], None)
+
+
+def _wait_for_end(running: Cancel | None) -> None:
+    """Let the stopped answer write its last frame before the caller's output goes out.
+
+    The answer checks for Stop before each frame, and Gradio sends a frame before it resumes the
+    answer, so once the answer has ended no frame of it can arrive after ours."""
+    if running is not None and not running.wait_ended(STOP_WAIT_S):
+        log.warning("a stopped answer is still running after %.0f s", STOP_WAIT_S)
 
 
 def build_app(

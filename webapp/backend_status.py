@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant import health, llm
-from newsqa.settings import Settings
+from core.settings import Settings
 
 BACKEND_LABELS = {
     "local": "Local model",

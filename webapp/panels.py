@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ingest.models import Failure
-from ingest.pipeline import IngestReport, Progress
+from core.records import Failure
+from indexing.pipeline import IngestReport, Progress
 from vectorstore.store import CorpusStats
 from webapp.backend_status import BackendStatus
 from webapp.render import esc

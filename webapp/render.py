@@ -15,11 +15,12 @@ from datetime import date
 from urllib.parse import urlparse
 
 from assistant.models import Answer, Citation, Passage
-from ingest.models import Article
+from core.markers import find_markers
+from core.records import Article
+from core.sentences import split_sentences
 
 ArticleLookup = Callable[[str], Article | None]
 
-MARKER = re.compile(r"\[(\d+)\]")
 # How much article text to show around a highlighted span.
 CONTEXT_CHARS = 260
 
@@ -77,16 +78,30 @@ def answer_body_html(answer: Answer, answer_id: str) -> str:
 
 
 def _with_markers(text: str, cited: set[int], answer_id: str) -> str:
-    def link(match: re.Match[str]) -> str:
-        n = int(match.group(1))
-        if n not in cited:
-            return match.group(0)
-        return (
-            f'<a class="nq-cite" href="#{_source_anchor(answer_id, n)}" '
-            f'title="Show source {n}">[{n}]</a>'
-        )
+    """Escaped text whose markers link to their sources; "[1, 2]" becomes two links."""
+    if not text:
+        return ""
+    flat = _flat(text)  # escaping leaves brackets, digits and commas as they are
+    pieces: list[str] = []
+    cursor = 0
+    for marker in find_markers(flat):
+        pieces.append(flat[cursor : marker.start])
+        if any(n in cited for n in marker.numbers):
+            pieces.append("".join(_marker_link(n, cited, answer_id) for n in marker.numbers))
+        else:
+            pieces.append(flat[marker.start : marker.end])
+        cursor = marker.end
+    pieces.append(flat[cursor:])
+    return "".join(pieces)
 
-    return MARKER.sub(link, _flat(text)) if text else ""
+
+def _marker_link(n: int, cited: set[int], answer_id: str) -> str:
+    if n not in cited:
+        return f"[{n}]"
+    return (
+        f'<a class="nq-cite" href="#{_source_anchor(answer_id, n)}" '
+        f'title="Show source {n}">[{n}]</a>'
+    )
 
 
 def _meta_line(title: str, day: date | None, source: str, url: str | None) -> str:
@@ -104,17 +119,14 @@ def _meta_line(title: str, day: date | None, source: str, url: str | None) -> st
     return "".join(parts)
 
 
-SENTENCE_END = re.compile(r"[.!?:][\"'”»)]*\s+|\n+")
-
-
 def _start_boundary(text: str, left: int, limit: int) -> int:
-    """Where to open an excerpt near `left`: after a sentence end if one is in [left, limit),
+    """Where to open an excerpt near `left`: at a sentence start if one is in [left, limit),
     else after a space, so it never opens mid-word."""
     if left == 0:
         return 0
-    found = SENTENCE_END.search(text, left, limit)
-    if found:
-        return found.end()
+    starts = [start for start, _ in split_sentences(text) if left <= start < limit]
+    if starts:
+        return starts[0]
     space = text.find(" ", left, limit)
     return space + 1 if space >= 0 else left
 
@@ -124,7 +136,7 @@ def _end_boundary(text: str, limit: int, right: int) -> int:
     else at a space."""
     if right >= len(text):
         return len(text)
-    ends = [m.end() for m in SENTENCE_END.finditer(text, limit, right)]
+    ends = [end for _, end in split_sentences(text) if limit < end <= right]
     if ends:
         return ends[-1]
     space = text.rfind(" ", limit, right)

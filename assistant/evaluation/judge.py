@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
-from newsqa.settings import Settings
+from core.settings import Settings
 from prompts import load_prompt
 
 PROMPT = "judge-citation"

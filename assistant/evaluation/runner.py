@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from assistant.evaluation.formats import EvalCase
 from assistant.evaluation.scoring import SCORE_NAMES, Judge, score_turn
 from assistant.models import Answer, Turn
-from ingest.language import detect_language
+from core.language import detect_language
 from vectorstore.store import SearchFilter
 
 RESULTS = "results.jsonl"

@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from assistant.llm import BACKENDS
 from assistant.models import Answer, Turn
-from newsqa.settings import Settings
+from core.settings import Settings
 from vectorstore.store import SearchFilter
 
 HELP = "answer a question from the stored articles, with cited sources"

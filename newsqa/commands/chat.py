@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from assistant.models import Turn
+from core.settings import Settings
 from newsqa.commands.ask import InputError, add_filter_arguments, print_answer, search_filter
-from newsqa.settings import Settings
 
 HELP = "a conversation about the stored articles (reads questions from standard input)"
 

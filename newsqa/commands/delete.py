@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from newsqa.settings import Settings
+from core.settings import Settings
 
 HELP = "delete articles by id, or every article of a source (Chroma, article store, BM25)"
 

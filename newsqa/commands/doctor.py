@@ -8,7 +8,7 @@ import json
 from rich.console import Console
 from rich.markup import escape
 
-from newsqa.settings import Settings
+from core.settings import Settings
 
 HELP = (
     "check the set-up (packages, llama.cpp build, model, embeddings, data folder, Chroma, servers)"

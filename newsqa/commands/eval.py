@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from newsqa.settings import Settings
+from core.settings import Settings
 
 HELP = "score the assistant on a question set (or: eval compare RUN_A RUN_B)"
 CORPUS_MARKERS = "eval-corpora"
@@ -45,7 +45,7 @@ def _ensure_corpus(
     corpus: Path, content: str, store: Any, settings: Settings, console: Console
 ) -> None:
     """Ingest the corpus unless this collection already holds exactly this content."""
-    from ingest.pipeline import ingest_sources
+    from indexing.pipeline import ingest_sources
 
     marker = settings.data_dir / CORPUS_MARKERS / f"{settings.collection}.json"
     if marker.is_file() and store.stats().articles > 0:

@@ -12,8 +12,8 @@ from rich.progress import Progress as Bar
 from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest.pipeline import IngestReport, Progress, ingest_sources
-from newsqa.settings import Settings
+from core.settings import Settings
+from indexing.pipeline import IngestReport, Progress, ingest_sources
 
 HELP = "ingest articles from files, folders, web pages, RSS/Atom feeds and JSON/CSV exports"
 

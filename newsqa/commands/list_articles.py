@@ -10,7 +10,7 @@ from datetime import date
 from rich.console import Console
 from rich.table import Table
 
-from newsqa.settings import Settings
+from core.settings import Settings
 
 HELP = "list the stored articles (id, date, source, language, title)"
 

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from assistant import local_model
-from newsqa.settings import Settings
+from core.settings import Settings
 
 HELP = "set up (pull) or show (status) the local answer model"
 

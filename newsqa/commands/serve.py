@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from newsqa.settings import Settings
+from core.settings import Settings
 
 HELP = "open the chat app in a browser tab (127.0.0.1:7860 unless told otherwise)"
 

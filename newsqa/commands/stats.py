@@ -9,7 +9,7 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
-from newsqa.settings import Settings
+from core.settings import Settings
 
 HELP = "show counts of articles, chunks, sources, languages, the date range and embedding model"
 

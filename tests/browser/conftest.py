@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from servers import free_port
 
-from newsqa.settings import Settings
+from core.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
@@ -40,7 +40,7 @@ class RunningApp:
 
 
 def start_app(data_dir: Path, ingest: bool = True, **overrides) -> RunningApp:
-    from ingest.pipeline import ingest_sources
+    from indexing.pipeline import ingest_sources
     from vectorstore.store import NewsStore
     from webapp.app import launch
 

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assistant.local_model import default_model_path
-from newsqa.settings import Settings
+from core.settings import Settings
 from tests.browser.conftest import screenshot, start_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

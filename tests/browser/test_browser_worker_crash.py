@@ -21,8 +21,8 @@ import pytest
 from playwright.sync_api import expect
 from servers import free_port
 
-from ingest.pipeline import ingest_sources
-from newsqa.settings import Settings
+from core.settings import Settings
+from indexing.pipeline import ingest_sources
 from tests.browser.conftest import SAMPLES
 from tests.test_llm import smollm_path
 from vectorstore.store import NewsStore

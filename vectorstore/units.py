@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ingest.ids import chunk_id
-from ingest.models import Chunk, SentenceUnit
-from ingest.sentences import split_sentences
+from core.ids import chunk_id
+from core.records import Chunk, SentenceUnit
+from core.sentences import split_sentences
 
 # A sentence of fewer words ("Foto: dpa.", "Ja.", a dateline) says too little to be matched on
 # its own: it is joined to the next sentence of its chunk, or to the previous one at the end.

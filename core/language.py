@@ -1,4 +1,5 @@
-"""Language of an article, as an ISO 639-1 code ("und" when too short or unsure)."""
+"""Language of a text, as an ISO 639-1 code ("und" when too short or unsure): one classifier
+(py3langid) for articles at ingest and for questions when answering."""
 
 from __future__ import annotations
 
@@ -25,9 +26,19 @@ def _identifier() -> LanguageIdentifier:
     return identifier
 
 
+def _classify(text: str) -> str:
+    language, confidence = _identifier().classify(text)
+    return language if confidence >= MIN_CONFIDENCE else "und"
+
+
 def detect_language(text: str) -> str:
+    """The language of an article (at least MIN_LETTERS letters, or "und")."""
     sample = text[:SAMPLE_CHARS]
     if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
         return "und"
-    language, confidence = _identifier().classify(sample)
-    return language if confidence >= MIN_CONFIDENCE else "und"
+    return _classify(sample)
+
+
+def question_language(text: str) -> str:
+    """The language of a question or a chat message, however short ("und" when unsure)."""
+    return _classify(text[:SAMPLE_CHARS]) if any(ch.isalpha() for ch in text) else "und"

@@ -29,15 +29,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.records import Article, Chunk, Failure, SentenceUnit
+from core.settings import Settings
+from core.tokens import get_encoding
 from ingest.chunking import chunk_article
 from ingest.dedup import DuplicateFinder, signature
 from ingest.loaders import load_sources
-from ingest.models import Article, Chunk, Failure, SentenceUnit
-from ingest.tokens import get_encoding
-from ingest.units import sentence_units
-from newsqa.settings import Settings
 from vectorstore.docstore import OriginRecord
 from vectorstore.store import NewsStore
+from vectorstore.units import sentence_units
 
 # Embedding batches waiting for the background thread: enough to keep it busy, few enough
 # that a fast loader does not pile up chunk texts in memory.

@@ -1,0 +1,1 @@
+"""Runs the incremental ingest: sources through ingest/ into the stores of vectorstore/."""

@@ -1,0 +1,140 @@
+"""The text rules of core/ give one answer to every reader: the lexical index, the citation
+check, the renderer and the evaluator read numbers and `[n]` markers the same way."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.citations import check_answer, split_answer
+from assistant.evaluation.metrics import contains_answer, normalize
+from assistant.models import Answer, Passage
+from core.language import detect_language, question_language
+from core.markers import cited_numbers, find_markers, strip_markers
+from core.numbers import canonical, find_numbers, number_values
+from core.sentences import split_sentences
+from core.terms import analyse, analyse_query
+from core.words import fold, stopwords, tokens
+from webapp.render import answer_body_html
+
+# (as written, the numbers it holds)
+NUMBERS = [
+    ("6 000", [6000.0]),
+    ("6'000", [6000.0]),
+    ("6\u2009000", [6000.0]),  # thin space
+    ("6\u202f000", [6000.0]),  # narrow no-break space
+    ("6.000", [6000.0]),
+    ("6,000", [6000.0]),
+    ("6 000,5", [6000.5]),
+    ("2.500,50", [2500.5]),
+    ("2,5", [2.5]),
+    ("top 10 100m runners", [10.0, 100.0]),
+    ("24.11.2026", [24.0, 11.0, 2026.0]),
+]
+
+
+def passage(number: int, text: str) -> Passage:
+    return Passage(
+        number=number,
+        chunk_id=f"a{number}:0",
+        article_id=f"a{number}",
+        title="Report",
+        date=date(2026, 1, 1),
+        source="Desk",
+        text=text,
+        start=0,
+        end=len(text),
+    )
+
+
+@pytest.mark.parametrize(("written", "values"), NUMBERS)
+def test_a_number_is_found_once_with_its_value(written: str, values: list[float]) -> None:
+    found = find_numbers(f"Es kamen {written} dazu.")
+    assert [v for number in found for v in number.values] == values
+
+
+@pytest.mark.parametrize(("written", "values"), NUMBERS)
+def test_the_index_and_the_check_read_a_number_alike(written: str, values: list[float]) -> None:
+    text = f"they counted {written} today"
+    terms = [t for t in analyse(text, "en") if t[0].isdigit()]
+    assert [float(t) for t in terms] == values  # the lexical index's terms
+    assert [float(t) for t in analyse_query(written) if t[0].isdigit()] == values  # a query
+    assert number_values(text) == set(values)  # the citation check's values
+
+
+@pytest.mark.parametrize(("written", "values"), NUMBERS)
+def test_the_evaluator_reads_a_number_as_the_check_does(written: str, values: list[float]):
+    words = normalize(f"about {written} [1]").split()
+    assert words[0] == "about"
+    assert [float(w.rstrip("m")) for w in words[1:] if w[0].isdigit()] == values
+    if len(values) == 1:  # one number: any notation of it matches the gold answer
+        assert contains_answer(f"about {written} [1]", [canonical(written)[0]])
+
+
+def test_a_check_accepts_a_figure_in_another_notation_and_flags_a_different_one() -> None:
+    passages = [passage(1, "Weitere 6 000 Soldaten werden erwartet, bisher 11'000.")]
+    good = check_answer("6,000 more soldiers are expected [1].", passages)
+    assert good.checks[0].supported
+    bad = check_answer("10,100 more soldiers are expected [1].", passages)
+    assert not bad.checks[0].supported and "10,100" in bad.checks[0].reason
+
+
+@pytest.mark.parametrize("written", ["[1, 2]", "[1,2]", "[1; 2]", "[1][2]", "[1] [2]"])
+def test_two_markers_cite_two_passages_wherever_they_are_read(written: str) -> None:
+    text = f"Six thousand more are expected {written}."
+    assert cited_numbers(text) == [1, 2]
+    assert strip_markers(text) == "Six thousand more are expected."
+    passages = [passage(1, "Six thousand more are expected."), passage(2, "More are expected.")]
+    checked = check_answer(text, passages)
+    assert [c.marker for c in checked.citations] == [1, 2]
+    answer = Answer(
+        question="q", query="q", answer=checked.text, citations=checked.citations, passages=[]
+    )
+    html = answer_body_html(answer, "a1")
+    assert html.count('class="nq-cite"') == 2  # each number is a link of its own
+    assert normalize(text) == "six thousand more are expected"
+
+
+def test_markers_keep_their_places_and_numbers() -> None:
+    found = find_markers("A [1]. B [2, 3][4].")
+    assert [m.numbers for m in found] == [(1,), (2, 3), (4,)]
+    assert "A [1]. B [2, 3][4]."[found[1].start : found[1].end] == "[2, 3]"
+
+
+def test_answer_sentences_keep_their_markers_and_abbreviations() -> None:
+    text = "Dr. Kim said 6,000 more [1]. They arrive on 3. Oktober [2]."
+    assert split_answer(text) == ["Dr. Kim said 6,000 more [1].", "They arrive on 3. Oktober [2]."]
+    spans = split_sentences(text)
+    assert [text[s:e] for s, e in spans] == split_answer(text)
+
+
+def test_words_and_folding_are_one_rule() -> None:
+    assert tokens("COVID-19 hit Zürich: 6 000 cases") == [
+        "COVID-19",
+        "hit",
+        "Zürich",
+        "6 000",
+        "cases",
+    ]
+    assert fold("Zürich") == fold("Zurich") == "zurich"
+    assert fold("Pjöngjang") == fold("Pyongyang")
+    assert "und" in stopwords("de") and "the" in stopwords("en")
+    assert {"und", "the"} <= stopwords()  # a question in neither language drops both
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("How many soldiers are expected?", "en"),
+        ("Wie viele Soldaten werden erwartet?", "de"),
+        ("Welche Farbe hat das Auto?", "de"),
+        ("Combien de soldats sont attendus ?", "fr"),
+    ],
+)
+def test_a_question_has_a_language_however_short(text: str, language: str) -> None:
+    assert question_language(text) == language
+
+
+def test_an_article_too_short_to_tell_is_undetermined() -> None:
+    assert detect_language("Ja.") == "und"
