@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from assistant.extractive import is_german, pick_sentences
+from assistant.extractive import pick_sentences
 from assistant.models import Passage
+from assistant.replies import answer_language
 from core.numbers import Number, number_values, replace_numbers
-from prompts import load_prompt
+from prompts import template
 
 MAX_EVIDENCE_SENTENCES = 2
 _LANGUAGE_NAMES = {"en": "English", "de": "German"}
@@ -42,26 +44,28 @@ def evidence_passages(question: str, passages: Sequence[Passage]) -> list[Passag
     return out
 
 
-def question_language(question: str) -> str:
-    return "de" if is_german(question) else "en"
-
-
 def needs_translation(question: str, passages: Sequence[Passage]) -> bool:
-    lang = question_language(question)
+    lang = answer_language(question)
     return any(p.language not in (lang, "und") for p in passages)
 
 
 def format_passages(passages: Sequence[Passage]) -> str:
-    template = load_prompt("passage").strip()
     return "\n\n".join(
-        template.format(
-            number=p.number,
-            title=p.title.strip() or "untitled",
-            source=p.source or "unknown source",
-            date=p.date.isoformat() if p.date else "undated",
-            text=(p.context or p.text).strip(),
-        )
+        passage_block(p.number, (p.context or p.text).strip(), p.title, p.source, p.date)
         for p in passages
+    )
+
+
+def passage_block(
+    number: int, text: str, title: str = "", source: str = "", day: date | None = None
+) -> str:
+    """One numbered passage as every prompt shows it (prompts/passage.md)."""
+    return template("passage").fill(
+        number=number,
+        title=title.strip() or "untitled",
+        source=source or "unknown source",
+        date=day.isoformat() if day else "undated",
+        text=text,
     )
 
 
@@ -74,10 +78,10 @@ def translate_evidence(
     translation lost a number of the original is kept as it was: a translation must not change
     a figure the answer will quote.
     """
-    language = _LANGUAGE_NAMES[question_language(question)]
+    language = _LANGUAGE_NAMES[answer_language(question)]
     masked = {p.number: _mask_numbers(p.context) for p in passages}
     listing = "\n".join(f"[{p.number}] {masked[p.number][0]}" for p in passages)
-    prompt = load_prompt("translate").format(language=language, passages=listing)
+    prompt = template("translate").fill(language=language, passages=listing)
     reply = model.invoke([HumanMessage(content=prompt)]).text
     found = {
         int(m.group(1)): m.group(2).strip()
@@ -131,9 +135,9 @@ def answer_messages(question: str, passages: Sequence[Passage]) -> list:
     The answer language is named outright: told only "the language of the question", the 1.5B
     model answered German questions in English, or in a mix ("The Broncos verlor ...").
     """
-    user = load_prompt("answer").format(
+    user = template("answer").fill(
         passages=format_passages(passages),
         question=question,
-        language=_LANGUAGE_NAMES[question_language(question)],
+        language=_LANGUAGE_NAMES[answer_language(question)],
     )
-    return [SystemMessage(content=load_prompt("system").strip()), HumanMessage(content=user)]
+    return [SystemMessage(content=template("system").text), HumanMessage(content=user)]

@@ -1,8 +1,8 @@
 """`NewsAssistant`: the one object the CLI, the app and the evaluator use to ask questions.
 
 One question runs: small talk check → follow-up rewrite → hybrid retrieval → context selection
-→ answer (llama.cpp, an OpenAI-compatible server, or extractive) streamed token by token →
-citation check. `stream` yields each stage as it happens; `ask` collects the final Answer.
+→ the chosen backend's answer (`assistant/backends.py`) streamed token by token → citation
+check. `stream` yields each stage as it happens; `ask` collects the final Answer.
 """
 
 from __future__ import annotations
@@ -10,56 +10,42 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date
 
-from langchain_core.language_models import BaseChatModel
-
-from assistant.answer import (
-    answer_messages,
-    evidence_passages,
-    needs_translation,
-    translate_evidence,
-)
+from assistant.backends import AnswerBackend, Spent, backend_class, citations_as_written
 from assistant.cancel import Cancel
-from assistant.citations import check_answer, citation_for, is_decline, split_answer
+from assistant.citations import check_answer
 from assistant.context import select_context
-from assistant.extractive import decline_text, extractive_answer
-from assistant.llm import BACKENDS, BackendError, cancellable, make_chat_model
-from assistant.models import Answer, Citation, Passage, Turn
+from assistant.events import (
+    AnswerEvent,
+    CitationResolved,
+    Done,
+    PassagesFound,
+    QueryRewritten,
+    Token,
+)
+from assistant.models import Answer, Turn
+from assistant.replies import decline_text
 from assistant.retrieval import HybridRetriever
-from assistant.rewrite import chitchat_kind, chitchat_reply, rewrite_rule_based, rewrite_with_llm
-from core.markers import find_markers
+from assistant.rewrite import chitchat_reply, rewrite_rule_based
+from core.errors import NewsqaError
 from core.settings import Settings
 from vectorstore.store import NewsStore, SearchFilter
 
-
-@dataclass(frozen=True)
-class QueryRewritten:
-    query: str
-
-
-@dataclass(frozen=True)
-class PassagesFound:
-    passages: list[Passage]
-
-
-@dataclass(frozen=True)
-class Token:
-    text: str
+__all__ = [
+    "AnswerEvent",
+    "CitationResolved",
+    "Done",
+    "NewsAssistant",
+    "PassagesFound",
+    "QueryRewritten",
+    "Token",
+    "citations_as_written",
+]
 
 
-@dataclass(frozen=True)
-class CitationResolved:
-    citation: Citation
-
-
-@dataclass(frozen=True)
-class Done:
-    answer: Answer
-
-
-AnswerEvent = QueryRewritten | PassagesFound | Token | CitationResolved | Done
+class EmptyQuestion(NewsqaError, ValueError):
+    pass
 
 
 class NewsAssistant:
@@ -69,7 +55,7 @@ class NewsAssistant:
         self.settings = settings
         self._store = store
         self._retriever: HybridRetriever | None = None
-        self._models: dict[str, BaseChatModel | None] = {}
+        self._backends: dict[str, AnswerBackend] = {}
         self._lock = threading.Lock()
 
     @property
@@ -87,16 +73,13 @@ class NewsAssistant:
                 self._retriever = HybridRetriever(store, self.settings)
             return self._retriever
 
-    def chat_model(self, backend: str) -> BaseChatModel | None:
-        """The chat model for a backend (None for extractive), made once per backend."""
-        if backend not in BACKENDS:
-            raise BackendError(
-                f"unknown llm backend {backend!r}: choose one of {', '.join(BACKENDS)}"
-            )
+    def backend(self, name: str | None = None) -> AnswerBackend:
+        """The backend `name` (default: the settings'), made once per name."""
+        cls = backend_class(name or self.settings.llm_backend)
         with self._lock:
-            if backend not in self._models:
-                self._models[backend] = make_chat_model(self.settings, backend)
-            return self._models[backend]
+            if cls.name not in self._backends:
+                self._backends[cls.name] = cls(self.settings)
+            return self._backends[cls.name]
 
     def ask(
         self,
@@ -130,76 +113,49 @@ class NewsAssistant:
         and finally Done with the checked Answer. `cancel.cancel()` from another thread ends a
         local model's generation at once; the stream then raises BackendError."""
         started = time.perf_counter()
-        name = backend or self.settings.llm_backend
+        answerer = self.backend(backend)
         question = question.strip()
         if not question:
-            raise ValueError("the question is empty")
-        kind = chitchat_kind(question)
-        if kind is not None:
-            reply = chitchat_reply(question, kind)
-            yield QueryRewritten("")
-            yield PassagesFound([])
-            yield Token(reply)
-            yield Done(
-                Answer(
-                    question=question,
-                    query="",
-                    answer=reply,
-                    is_chitchat=True,
-                    backend=name,
-                    timings={"total": time.perf_counter() - started},
-                )
-            )
+            raise EmptyQuestion("the question is empty")
+        small_talk = chitchat_reply(question)
+        if small_talk is not None:
+            yield from _small_talk(question, small_talk, answerer.name, started)
             return
 
-        model = self.chat_model(name)  # fails early, before any search, on a missing model
-        if model is not None:
-            model = cancellable(model, cancel)
-        timings: dict[str, float] = {}
+        answerer.prepare()  # fails early, before any search, on a missing model
+        spent = Spent(tokens={}, timings={})
         mark = time.perf_counter()
-        try:
-            query = (
-                rewrite_with_llm(model, question, history)
-                if model is not None
-                else rewrite_rule_based(question, history)
-            )
-        except Exception as exc:  # connection refused, server error, model crash
-            raise BackendError(f"the answer model failed: {exc}") from exc
-        timings["rewrite"] = time.perf_counter() - mark
+        query = answerer.rewrite(question, history, cancel)
+        spent.timings["rewrite"] = time.perf_counter() - mark
         yield QueryRewritten(query)
 
         mark = time.perf_counter()
         passages = self.retriever.retrieve(query, flt=filters, as_of=as_of)
         passages = select_context(passages, query)
-        timings["retrieval"] = time.perf_counter() - mark
+        spent.timings["retrieval"] = time.perf_counter() - mark
         yield PassagesFound(passages)
 
-        tokens: dict[str, int] = {}
         mark = time.perf_counter()
-        if not passages:
-            text = decline_text(question)
-            timings["first_token"] = time.perf_counter() - mark
-            yield Token(text)
-        elif model is None:
-            text = extractive_answer(question, passages, query=query)
-            timings["first_token"] = time.perf_counter() - mark
-            yield Token(text)
-            yield from _citations_as_written(text, passages)
-        else:
-            text = ""
-            # The model is asked the question itself, with the names it refers to spelled out:
-            # a search query (the rewrite) is no question to answer.
-            asked = rewrite_rule_based(question, history)
-            for event in self._generate_answer(model, question, asked, passages, tokens, timings):
-                if isinstance(event, Token):
-                    if not text:
-                        timings["first_token"] = time.perf_counter() - mark
-                    text += event.text
-                yield event
-        timings["answer"] = time.perf_counter() - mark
+        text = ""
+        # The backend answers the question itself, with the names it refers to spelled out:
+        # a search query (the rewrite) is no question to answer.
+        events = (
+            answerer.answer(
+                question, rewrite_rule_based(question, history), passages, cancel, spent
+            )
+            if passages
+            else iter([Token(decline_text(question))])
+        )
+        for event in events:
+            if isinstance(event, Token):
+                if not text:
+                    spent.timings["first_token"] = time.perf_counter() - mark
+                text += event.text
+            yield event
+        spent.timings["answer"] = time.perf_counter() - mark
 
         checked = check_answer(text, passages)
-        timings["total"] = time.perf_counter() - started
+        spent.timings["total"] = time.perf_counter() - started
         yield Done(
             Answer(
                 question=question,
@@ -209,96 +165,24 @@ class NewsAssistant:
                 passages=passages,
                 checks=checked.checks,
                 declined=checked.declined or not passages,
-                backend=name,
-                timings=timings,
-                tokens=tokens,
+                backend=answerer.name,
+                timings=spent.timings,
+                tokens=spent.tokens,
             )
         )
 
-    def _generate_answer(
-        self,
-        model: BaseChatModel,
-        question: str,
-        asked: str,
-        passages: Sequence[Passage],
-        tokens: dict[str, int],
-        timings: dict[str, float],
-    ) -> Iterator[Token | CitationResolved]:
-        """The model's answer from the evidence sentences, or a decline when there are none."""
-        evidence = evidence_passages(asked, passages)
-        if not evidence:
-            yield Token(decline_text(question))
-            return
-        if needs_translation(question, evidence):
-            mark = time.perf_counter()
-            try:
-                evidence = translate_evidence(model, question, evidence)
-            except Exception as exc:  # connection refused, server error
-                raise BackendError(f"the answer model failed: {exc}") from exc
-            timings["translate"] = time.perf_counter() - mark
-        yield from self._generate(model, asked, evidence, tokens)
 
-    def _generate(
-        self,
-        model: BaseChatModel,
-        question: str,
-        passages: Sequence[Passage],
-        tokens: dict[str, int],
-    ) -> Iterator[Token | CitationResolved]:
-        """Stream the model's answer; resolve each [n] the moment its closing bracket arrives."""
-        by_number = {p.number: p for p in passages}
-        text = ""
-        resolved = 0  # markers in `text` already handled
-        pieces = 0
-        stream = model.stream(answer_messages(question, passages))
-        try:
-            for chunk in stream:
-                usage = getattr(chunk, "usage_metadata", None)
-                if usage:
-                    tokens["prompt"] = tokens.get("prompt", 0) + usage.get("input_tokens", 0)
-                    tokens["completion"] = tokens.get("completion", 0) + usage.get(
-                        "output_tokens", 0
-                    )
-                piece = chunk.text
-                if not piece:
-                    continue
-                pieces += 1
-                text += piece
-                yield Token(piece)
-                markers = find_markers(text)
-                for marker in markers[resolved:]:
-                    sentence = _sentence_at(text, marker.end)
-                    for number in marker.numbers:
-                        if number in by_number:
-                            yield CitationResolved(
-                                citation_for(sentence, by_number[number], number)
-                            )
-                resolved = len(markers)
-            # Some OpenAI-compatible servers send no usage when streaming: one streamed piece is
-            # one token there.
-            tokens.setdefault("completion", pieces)
-        except BackendError:
-            raise
-        except Exception as exc:  # connection refused, server error, model crash
-            raise BackendError(f"the answer model failed: {exc}") from exc
-        finally:
-            # An answer abandoned here (Stop, a closed page) ends the model's generation now,
-            # not when the abandoned generator is collected.
-            stream.close()
-
-
-def _sentence_at(text: str, end: int) -> str:
-    """The (possibly unfinished) answer sentence that ends at `end`."""
-    sentences = split_answer(text[:end])
-    return sentences[-1] if sentences else text[:end]
-
-
-def _citations_as_written(text: str, passages: Sequence[Passage]) -> Iterator[CitationResolved]:
-    by_number = {p.number: p for p in passages}
-    if is_decline(text):
-        return
-    for sentence in split_answer(text):
-        for marker in find_markers(sentence):
-            for number in marker.numbers:
-                if number in by_number:
-                    yield CitationResolved(citation_for(sentence, by_number[number], number))
+def _small_talk(question: str, reply: str, backend: str, started: float) -> Iterator[AnswerEvent]:
+    yield QueryRewritten("")
+    yield PassagesFound([])
+    yield Token(reply)
+    yield Done(
+        Answer(
+            question=question,
+            query="",
+            answer=reply,
+            is_chitchat=True,
+            backend=backend,
+            timings={"total": time.perf_counter() - started},
+        )
+    )

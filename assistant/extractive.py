@@ -17,14 +17,13 @@ from assistant.context import best_sentences
 from assistant.glossary import term_or_translation_in
 from assistant.matching import name_in, names_in
 from assistant.models import Passage
+from assistant.replies import decline_text
 from core.numbers import number_values
 from core.sentences import split_sentences
 from core.words import content_terms, fold
 
 QuestionType = Literal["number", "person", "date", "place", "other"]
 
-DECLINE_EN = "The articles do not say."
-DECLINE_DE = "Die Artikel enthalten dazu keine Angaben."
 
 _TYPE_CUES: list[tuple[QuestionType, re.Pattern[str]]] = [
     (
@@ -51,11 +50,6 @@ _DATE_RE = re.compile(
     r"dezember|yesterday|today|gestern|heute)\b",
     re.I,
 )
-_GERMAN_QUESTION = re.compile(
-    r"^(?:wer|wen|wem|wessen|was|wann|wo|woher|wohin|warum|weshalb|wieso|wie|welche[rsmn]?|"
-    r"gibt|ist|sind|hat|haben|kann|können|wird|werden)\b",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
@@ -71,14 +65,6 @@ def question_type(question: str) -> QuestionType:
         if pattern.search(question):
             return kind
     return "other"
-
-
-def is_german(question: str) -> bool:
-    return bool(_GERMAN_QUESTION.match(question.strip())) or bool(re.search(r"[äöüß]", question))
-
-
-def decline_text(question: str) -> str:
-    return DECLINE_DE if is_german(question) else DECLINE_EN
 
 
 def _key_terms(question: str) -> list[str]:

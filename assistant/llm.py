@@ -1,8 +1,8 @@
 """Chat models behind LangChain's interface: the local model in its worker process, or any
 OpenAI-compatible server. Both speak the OpenAI protocol, so both go through one client.
 
-`make_chat_model(settings)` picks by settings.llm_backend and returns None for "extractive",
-which answers without a language model.
+`make_chat_model(settings, name)` builds the chat model of a model backend ("local" or
+"openai"); the backends themselves are in `assistant/backends.py`.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from pydantic import ConfigDict, PrivateAttr
 from assistant.cancel import Cancel
 from assistant.local_model import require_model
 from assistant.model_worker import ModelWorker, WorkerError, worker_for
+from core.errors import NewsqaError
 from core.settings import Settings
 
-BACKENDS = ("local", "openai", "extractive")
 
-
-class BackendError(RuntimeError):
+class BackendError(NewsqaError, RuntimeError):
     """The chosen backend cannot answer; the message says why and what to do."""
+
+    exit_code = 1  # the backend could not answer; the input was fine
 
 
 def _openai_client(base_url: str, api_key: str, model: str, settings_like: dict) -> BaseChatModel:
@@ -176,11 +177,9 @@ def local_worker(settings: Settings) -> ModelWorker:
     )
 
 
-def make_chat_model(settings: Settings, backend: str | None = None) -> BaseChatModel | None:
-    """The chat model for `backend` (default settings.llm_backend); None for "extractive"."""
+def make_chat_model(settings: Settings, backend: str | None = None) -> BaseChatModel:
+    """The chat model of `backend` (default settings.llm_backend), "local" or "openai"."""
     name = backend or settings.llm_backend
-    if name == "extractive":
-        return None
     if name == "local":
         return LocalWorkerChat(
             worker=local_worker(settings),
@@ -207,4 +206,4 @@ def make_chat_model(settings: Settings, backend: str | None = None) -> BaseChatM
                 "max_retries": 1,
             },
         )
-    raise BackendError(f"unknown llm backend {name!r}: choose one of {', '.join(BACKENDS)}")
+    raise BackendError(f"the {name!r} backend has no chat model: choose local or openai")

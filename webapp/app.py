@@ -16,6 +16,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
+from assistant.backends import BACKENDS  # noqa: E402
 from assistant.cancel import Cancel  # noqa: E402
 from assistant.chat import (  # noqa: E402
     CitationResolved,
@@ -25,6 +26,7 @@ from assistant.chat import (  # noqa: E402
     QueryRewritten,
     Token,
 )
+from core.errors import NewsqaError
 from core.settings import Settings  # noqa: E402
 from indexing.pipeline import IngestReport, Progress, ingest_sources  # noqa: E402
 from vectorstore.store import NewsStore  # noqa: E402
@@ -135,7 +137,8 @@ class NewsApp:
             yield conv.messages, conv
             return
         control = conv.cancel = Cancel()
-        ticket = self.line.join() if backend == "local" else None
+        kind = BACKENDS.get(backend)
+        ticket = self.line.join() if kind is not None and kind.one_at_a_time else None
         try:
             while ticket is not None and (ahead := self.line.wait(ticket, LINE_POLL_S)) > 0:
                 if not conv.is_current(serial):
@@ -149,7 +152,8 @@ class NewsApp:
             if not conv.is_current(serial):  # stopped: the killed model's stream broke off
                 log.info("a stopped answer to %r ended with %s", question, type(exc).__name__)
                 return
-            log.exception("answering %r failed", question)
+            if not isinstance(exc, NewsqaError):  # one the user can act on needs no traceback
+                log.exception("answering %r failed", question)
             conv.fail(render.error_html(f"Could not answer: {exc}"))
             yield conv.messages, conv
         finally:
@@ -159,6 +163,8 @@ class NewsApp:
 
     def _stream_answer(self, conv, serial, question, backend, flt, day, control):
         status, text, answer = "Searching the articles…", "", None
+        kind = BACKENDS.get(backend)
+        instant = kind is not None and kind.instant  # no steps worth drawing one by one
         last_redraw = time.monotonic()  # take_question has just drawn "Searching the articles…"
         events = self.assistant.stream(
             question, list(conv.turns), filters=flt, as_of=day, backend=backend, cancel=control
@@ -181,7 +187,7 @@ class NewsApp:
                 elif isinstance(event, Done):
                     answer = event.answer
                     break
-                news = not isinstance(event, Token) and backend != "extractive"
+                news = not isinstance(event, Token) and not instant
                 if not news and time.monotonic() - last_redraw < REDRAW_EVERY_S:
                     continue
                 conv.show(render.streaming_html(status, text))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.errors import NewsqaError
 
-class AuthConfigError(ValueError):
+
+class AuthConfigError(NewsqaError, ValueError):
     """settings.auth could not be read; the message names the line and why."""
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from assistant.backends import BackendStatus
 from core.records import Failure
 from indexing.pipeline import IngestReport, Progress
 from vectorstore.store import CorpusStats
-from webapp.backend_status import BackendStatus
 from webapp.render import esc
 
 

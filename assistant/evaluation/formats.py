@@ -29,6 +29,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from core.errors import NewsqaError
+
 QUESTION_KEYS = ("question", "user_input", "query")
 GOLD_KEYS = ("answers", "reference", "ground_truth", "ground_truths", "gold")
 EVIDENCE_KEYS = ("evidence", "reference_contexts")
@@ -36,7 +38,7 @@ ID_KEYS = ("id", "question_id", "qid", "_id")
 LIST_SPLIT = "|"
 
 
-class QuestionSetError(ValueError):
+class QuestionSetError(NewsqaError, ValueError):
     """A question set that cannot be read; `problems` names each bad item and why."""
 
     def __init__(self, problems: Sequence[str]) -> None:

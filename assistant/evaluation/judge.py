@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
+from assistant.answer import passage_block
 from core.settings import Settings
-from prompts import load_prompt
+from prompts import template
 
 PROMPT = "judge-citation"
 PASSAGE_CHARS = 2000  # a chunk is ~220 tokens; this keeps a runaway passage from filling context
@@ -29,16 +30,13 @@ def parse_verdict(reply: str) -> bool:
 class CitationJudge:
     def __init__(self, model: BaseChatModel) -> None:
         self.model = model
-        self.template = load_prompt(PROMPT)
+        self.template = template(PROMPT)
         self._cache: dict[tuple[str, tuple[str, ...]], bool] = {}
         self._lock = threading.Lock()
 
     def prompt(self, sentence: str, passages: Sequence[str]) -> str:
-        quoted = "\n\n".join(
-            f'<passage n="{i}">\n{p[:PASSAGE_CHARS]}\n</passage>' for i, p in enumerate(passages, 1)
-        )
-        # Plain replacement, not str.format: article text may hold braces.
-        return self.template.replace("{passages}", quoted).replace("{statement}", sentence)
+        quoted = "\n\n".join(passage_block(i, p[:PASSAGE_CHARS]) for i, p in enumerate(passages, 1))
+        return self.template.fill(passages=quoted, statement=sentence)
 
     def __call__(self, sentence: str, passages: list[str]) -> bool:
         if not passages:
@@ -55,14 +53,14 @@ class CitationJudge:
 
 
 def make_judge(settings: Settings, backend: str | None = None) -> CitationJudge:
-    """The judge on `backend` (default settings.judge_backend): "local" or "openai"."""
+    """The judge on `backend` (default settings.judge_backend), one of the model backends."""
+    from assistant.backends import JUDGE_NAMES
     from assistant.llm import make_chat_model
 
     name = backend or settings.judge_backend
-    if name not in ("local", "openai"):
-        raise ValueError(f"judge backend must be local or openai, not {name!r}")
+    if name not in JUDGE_NAMES:
+        raise ValueError(f"judge backend must be one of {', '.join(JUDGE_NAMES)}, not {name!r}")
     # A verdict is one word; a short budget keeps a chatty model from spending seconds on it.
-    model = make_chat_model(settings.model_copy(update={"max_answer_tokens": 8}), name)
-    if model is None:  # only "extractive" has no model, and it was refused above
-        raise ValueError(f"no chat model for judge backend {name!r}")
-    return CitationJudge(model)
+    return CitationJudge(
+        make_chat_model(settings.model_copy(update={"max_answer_tokens": 8}), name)
+    )

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from assistant.evaluation.formats import EvalCase
 from assistant.evaluation.scoring import SCORE_NAMES, Judge, score_turn
 from assistant.models import Answer, Turn
+from core.errors import NewsqaError
 from core.language import detect_language
 from vectorstore.store import SearchFilter
 
@@ -40,7 +41,7 @@ class Asker(Protocol):
     ) -> Answer: ...
 
 
-class RunFolderError(RuntimeError):
+class RunFolderError(NewsqaError, RuntimeError):
     """The output folder holds another run, or a run with other settings to resume."""
 
 

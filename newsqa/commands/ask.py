@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import date
 from pathlib import Path
+from typing import get_args
 
 from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from assistant.llm import BACKENDS
 from assistant.models import Answer, Turn
-from core.settings import Settings
+from core.errors import NewsqaError
+from core.settings import LLMBackend, Settings
 from vectorstore.store import SearchFilter
 
 HELP = "answer a question from the stored articles, with cited sources"
@@ -22,13 +22,15 @@ HELP = "answer a question from the stored articles, with cited sources"
 _TURNS = TypeAdapter(list[Turn])
 
 
-class InputError(ValueError):
+class InputError(NewsqaError, ValueError):
     """A command-line value that cannot be used; the message names it and why."""
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     """Backend and search filters, shared with `newsqa chat`."""
-    parser.add_argument("--backend", choices=BACKENDS, default=None, help="answering backend")
+    parser.add_argument(
+        "--backend", choices=get_args(LLMBackend), default=None, help="answering backend"
+    )
     parser.add_argument("--source", action="append", help="only this source (repeatable)")
     parser.add_argument("--language", action="append", help="only this language, e.g. de")
     parser.add_argument("--since", type=_day, help="articles from this date (YYYY-MM-DD)")
@@ -124,27 +126,14 @@ def answer_json(answer: Answer) -> str:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.chat import NewsAssistant
-    from assistant.llm import BackendError
-    from assistant.local_model import ModelMissingError
-    from vectorstore.store import EmbeddingModelMismatch
 
     console = Console()
-    try:
-        history = load_history(args.history)
-        flt = search_filter(args)
-        assistant = NewsAssistant(settings)
-        answer = assistant.ask(
-            args.question, history, filters=flt, as_of=args.as_of, backend=args.backend
-        )
-    except (
-        InputError,
-        ModelMissingError,
-        BackendError,
-        EmbeddingModelMismatch,
-        ValueError,
-    ) as exc:
-        print(f"newsqa ask: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, InputError) else 1
+    history = load_history(args.history)
+    flt = search_filter(args)
+    assistant = NewsAssistant(settings)
+    answer = assistant.ask(
+        args.question, history, filters=flt, as_of=args.as_of, backend=args.backend
+    )
     if args.json:
         print(answer_json(answer))
     else:

@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from assistant.models import Turn
 from core.settings import Settings
-from newsqa.commands.ask import InputError, add_filter_arguments, print_answer, search_filter
+from newsqa.commands.ask import add_filter_arguments, print_answer, search_filter
 
 HELP = "a conversation about the stored articles (reads questions from standard input)"
 
@@ -28,17 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.chat import Done, NewsAssistant, QueryRewritten, Token
-    from assistant.llm import BackendError
-    from assistant.local_model import ModelMissingError
-    from vectorstore.store import EmbeddingModelMismatch
 
     console = Console()
     interactive = sys.stdin.isatty()
-    try:
-        flt = search_filter(args)
-    except InputError as exc:
-        print(f"newsqa chat: {exc}", file=sys.stderr)
-        return 2
+    flt = search_filter(args)
     assistant = NewsAssistant(settings)
     history: list[Turn] = []
     if interactive:
@@ -58,24 +51,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             break
         if not interactive:
             console.print(f"[bold]you>[/bold] {escape(question)}")
-        try:
-            answer = None
-            streamed = False
-            for event in assistant.stream(
-                question, history, filters=flt, as_of=args.as_of, backend=args.backend
-            ):
-                if isinstance(event, QueryRewritten) and event.query and event.query != question:
-                    console.print(f"[dim](searching: {escape(event.query)})[/dim]")
-                elif isinstance(event, Token) and not args.no_stream and interactive:
-                    if not streamed:
-                        console.print("[bold]newsqa>[/bold] ", end="")
-                    console.print(escape(event.text), end="", soft_wrap=True)
-                    streamed = True
-                elif isinstance(event, Done):
-                    answer = event.answer
-        except (ModelMissingError, BackendError, EmbeddingModelMismatch) as exc:
-            print(f"newsqa chat: {exc}", file=sys.stderr)
-            return 1
+        answer = None
+        streamed = False
+        for event in assistant.stream(
+            question, history, filters=flt, as_of=args.as_of, backend=args.backend
+        ):
+            if isinstance(event, QueryRewritten) and event.query and event.query != question:
+                console.print(f"[dim](searching: {escape(event.query)})[/dim]")
+            elif isinstance(event, Token) and not args.no_stream and interactive:
+                if not streamed:
+                    console.print("[bold]newsqa>[/bold] ", end="")
+                console.print(escape(event.text), end="", soft_wrap=True)
+                streamed = True
+            elif isinstance(event, Done):
+                answer = event.answer
         if answer is None:  # pragma: no cover - stream always ends with Done
             continue
         if streamed:

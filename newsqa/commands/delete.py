@@ -16,16 +16,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from vectorstore.store import EmbeddingModelMismatch, NewsStore
+    from vectorstore.store import NewsStore
 
     if not args.ids and not args.source:
         print("newsqa delete: name article ids or --source", file=sys.stderr)
         return 2
-    try:
-        store = NewsStore(settings)
-    except EmbeddingModelMismatch as exc:
-        print(f"newsqa delete: {exc}", file=sys.stderr)
-        return 2
+    store = NewsStore(settings)
     targets = list(dict.fromkeys(args.ids))
     if args.source:
         targets.extend(store.docstore.ids_by_source(args.source))

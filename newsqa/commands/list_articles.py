@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import date
 
 from rich.console import Console
@@ -24,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from vectorstore.store import EmbeddingModelMismatch, NewsStore, SearchFilter
+    from vectorstore.store import NewsStore, SearchFilter
 
     flt = SearchFilter(
         sources=tuple(args.source) if args.source else None,
@@ -32,11 +31,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         date_from=args.since,
         date_to=args.until,
     )
-    try:
-        store = NewsStore(settings)
-    except EmbeddingModelMismatch as exc:
-        print(f"newsqa list: {exc}", file=sys.stderr)
-        return 2
+    store = NewsStore(settings)
     articles = store.list_articles(flt)
     if args.json:
         rows = [

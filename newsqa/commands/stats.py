@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from rich.console import Console
 from rich.table import Table
@@ -19,13 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from vectorstore.store import EmbeddingModelMismatch, NewsStore, data_paths
+    from vectorstore.store import NewsStore, data_paths
 
-    try:
-        store = NewsStore(settings)
-    except EmbeddingModelMismatch as exc:
-        print(f"newsqa stats: {exc}", file=sys.stderr)
-        return 2
+    store = NewsStore(settings)
     stats = store.stats()
     facts = {
         "collection": settings.collection,

@@ -1,0 +1,265 @@
+"""The answer backends behind one interface, in one registry.
+
+A backend rewrites a follow-up into a search query, writes the answer from the passages found
+(streamed as Token and CitationResolved events), and says whether it can answer now. The
+registry (`BACKENDS`) is what the settings' names, the CLI's choices, the app's labels and the
+evaluator's workers read; `make_backend` builds one from the settings.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, get_args
+
+from langchain_core.language_models import BaseChatModel
+
+from assistant import health
+from assistant.answer import (
+    answer_messages,
+    evidence_passages,
+    needs_translation,
+    translate_evidence,
+)
+from assistant.cancel import Cancel
+from assistant.citations import citation_for, is_decline, split_answer
+from assistant.events import CitationResolved, Token
+from assistant.extractive import extractive_answer
+from assistant.llm import BackendError, cancellable, local_worker, make_chat_model
+from assistant.models import Passage, Turn
+from assistant.replies import decline_text
+from assistant.rewrite import rewrite_rule_based, rewrite_with_llm
+from core.markers import find_markers
+from core.settings import JudgeBackend, LLMBackend, Settings
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    backend: str
+    ready: bool
+    detail: str
+
+
+@dataclass
+class Spent:
+    """What one answer spent: model tokens and the time of each step (filled as it runs)."""
+
+    tokens: dict[str, int]
+    timings: dict[str, float]
+
+
+class AnswerBackend:
+    """One way of answering. Subclasses set the class attributes and the three methods."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]  # how the app names it
+    # Answers one question at a time (one model in one worker): others wait in line.
+    one_at_a_time: ClassVar[bool] = False
+    # Answers at once, without intermediate steps worth drawing.
+    instant: ClassVar[bool] = False
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def prepare(self) -> None:
+        """Fail now, before any search, if this backend cannot be built (a missing model)."""
+
+    def rewrite(self, question: str, history: Sequence[Turn], cancel: Cancel | None) -> str:
+        raise NotImplementedError
+
+    def answer(
+        self,
+        question: str,
+        asked: str,
+        passages: Sequence[Passage],
+        cancel: Cancel | None,
+        spent: Spent,
+    ) -> Iterator[Token | CitationResolved]:
+        """Stream the answer to `question` from `passages` (`asked`: the question with the names
+        it refers to spelled out). Passages are never empty here."""
+        raise NotImplementedError
+
+    def status(self) -> BackendStatus:
+        raise NotImplementedError
+
+
+class ExtractiveBackend(AnswerBackend):
+    """Quotes the passage sentence that best answers the question; no model needed."""
+
+    name = "extractive"
+    label = "Extractive (no model)"
+    instant = True
+
+    def rewrite(self, question: str, history: Sequence[Turn], cancel: Cancel | None) -> str:
+        return rewrite_rule_based(question, history)
+
+    def answer(self, question, asked, passages, cancel, spent):
+        text = extractive_answer(question, passages, query=asked)
+        yield Token(text)
+        yield from citations_as_written(text, passages)
+
+    def status(self) -> BackendStatus:
+        return BackendStatus(self.name, True, "quotes the best passage; no model needed")
+
+
+class ModelBackend(AnswerBackend):
+    """A language model reads the evidence sentences and writes the answer."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self._model: BaseChatModel | None = None
+
+    @property
+    def model(self) -> BaseChatModel:
+        if self._model is None:
+            self._model = make_chat_model(self.settings, self.name)
+        return self._model
+
+    def prepare(self) -> None:
+        self.model  # noqa: B018 (building it is the check)
+
+    def rewrite(self, question: str, history: Sequence[Turn], cancel: Cancel | None) -> str:
+        try:
+            return rewrite_with_llm(cancellable(self.model, cancel), question, history)
+        except Exception as exc:  # connection refused, server error, model crash
+            raise BackendError(f"the answer model failed: {exc}") from exc
+
+    def answer(self, question, asked, passages, cancel, spent):
+        model = cancellable(self.model, cancel)
+        evidence = evidence_passages(asked, passages)
+        if not evidence:
+            yield Token(decline_text(question))
+            return
+        if needs_translation(question, evidence):
+            mark = time.perf_counter()
+            try:
+                evidence = translate_evidence(model, question, evidence)
+            except Exception as exc:  # connection refused, server error
+                raise BackendError(f"the answer model failed: {exc}") from exc
+            spent.timings["translate"] = time.perf_counter() - mark
+        yield from stream_model_answer(model, asked, evidence, spent.tokens)
+
+
+class LocalBackend(ModelBackend):
+    name = "local"
+    label = "Local model"
+    one_at_a_time = True
+
+    def status(self) -> BackendStatus:
+        # The size-and-stamp check: hashing 1.1 GB on every page load would cost seconds.
+        check = health.model_file(self.settings, full_hash=False)
+        if not check.ok:
+            return BackendStatus(self.name, False, f"{check.detail}: run `{check.fix}`")
+        state = local_worker(self.settings).state()
+        if state.running:
+            now = f"loaded in its worker process (pid {state.pid})"
+        else:
+            now = "present, loads on the first question"
+            if state.last_exit:
+                now += f" (the last worker {state.last_exit})"
+        return BackendStatus(self.name, True, f"{check.detail}: {now}")
+
+
+class OpenAIBackend(ModelBackend):
+    name = "openai"
+    label = "OpenAI-compatible server"
+    status_timeout_s: ClassVar[float] = 2.0
+
+    def status(self) -> BackendStatus:
+        settings = self.settings
+        base = settings.openai_base_url
+        if not base:
+            if settings.openai_api_key:
+                return BackendStatus(self.name, True, "OpenAI API key set (server not probed)")
+            return BackendStatus(self.name, False, "no server configured (NEWSQA_OPENAI_BASE_URL)")
+        check = health.models_endpoint(
+            "answer server", base, settings.openai_api_key, self.status_timeout_s
+        )
+        detail = f"{check.detail}, model {settings.openai_model}" if check.ok else check.detail
+        return BackendStatus(self.name, check.ok, detail)
+
+
+BACKENDS: dict[str, type[AnswerBackend]] = {
+    backend.name: backend for backend in (LocalBackend, OpenAIBackend, ExtractiveBackend)
+}
+BACKEND_NAMES = tuple(BACKENDS)
+# Backends with a language model can also judge citations (`newsqa eval --judge`).
+JUDGE_NAMES = tuple(name for name, cls in BACKENDS.items() if issubclass(cls, ModelBackend))
+assert set(BACKEND_NAMES) == set(get_args(LLMBackend)), "core.settings.LLMBackend is out of step"
+assert set(JUDGE_NAMES) == set(get_args(JudgeBackend)), "core.settings.JudgeBackend is out of step"
+
+
+def backend_class(name: str) -> type[AnswerBackend]:
+    try:
+        return BACKENDS[name]
+    except KeyError:
+        raise BackendError(
+            f"unknown llm backend {name!r}: choose one of {', '.join(BACKENDS)}"
+        ) from None
+
+
+def make_backend(settings: Settings, name: str | None = None) -> AnswerBackend:
+    """The backend `name` (default settings.llm_backend)."""
+    return backend_class(name or settings.llm_backend)(settings)
+
+
+def stream_model_answer(
+    model: BaseChatModel,
+    question: str,
+    passages: Sequence[Passage],
+    tokens: dict[str, int],
+) -> Iterator[Token | CitationResolved]:
+    """Stream the model's answer; resolve each [n] the moment its closing bracket arrives."""
+    by_number = {p.number: p for p in passages}
+    text = ""
+    resolved = 0  # markers in `text` already handled
+    pieces = 0
+    stream = model.stream(answer_messages(question, passages))
+    try:
+        for chunk in stream:
+            usage = getattr(chunk, "usage_metadata", None)
+            if usage:
+                tokens["prompt"] = tokens.get("prompt", 0) + usage.get("input_tokens", 0)
+                tokens["completion"] = tokens.get("completion", 0) + usage.get("output_tokens", 0)
+            piece = chunk.text
+            if not piece:
+                continue
+            pieces += 1
+            text += piece
+            yield Token(piece)
+            markers = find_markers(text)
+            for marker in markers[resolved:]:
+                sentence = _sentence_at(text, marker.end)
+                for number in marker.numbers:
+                    if number in by_number:
+                        yield CitationResolved(citation_for(sentence, by_number[number], number))
+            resolved = len(markers)
+        # Some OpenAI-compatible servers send no usage when streaming: one streamed piece is
+        # one token there.
+        tokens.setdefault("completion", pieces)
+    except BackendError:
+        raise
+    except Exception as exc:  # connection refused, server error, model crash
+        raise BackendError(f"the answer model failed: {exc}") from exc
+    finally:
+        # An answer abandoned here (Stop, a closed page) ends the model's generation now,
+        # not when the abandoned generator is collected.
+        stream.close()
+
+
+def _sentence_at(text: str, end: int) -> str:
+    """The (possibly unfinished) answer sentence that ends at `end`."""
+    sentences = split_answer(text[:end])
+    return sentences[-1] if sentences else text[:end]
+
+
+def citations_as_written(text: str, passages: Sequence[Passage]) -> Iterator[CitationResolved]:
+    by_number = {p.number: p for p in passages}
+    if is_decline(text):
+        return
+    for sentence in split_answer(text):
+        for marker in find_markers(sentence):
+            for number in marker.numbers:
+                if number in by_number:
+                    yield CitationResolved(citation_for(sentence, by_number[number], number))
