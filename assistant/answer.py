@@ -4,10 +4,10 @@ Measured on the seed questions, Qwen2.5-Coder-1.5B shown whole German passages f
 question picked the wrong one of two numbers in a sentence ("11,000 are expected") and invented
 figures for a question the passages do not answer. So the model sees less, and plainer:
 - evidence: only the sentences the question's terms and type point at (extractive picks), at
-  most three, each under its passage number; with no such sentence there is nothing to answer
-  from, and the question is declined without asking the model;
+  most MAX_EVIDENCE_SENTENCES, each under its passage number; with no such sentence there is
+  nothing to answer from, and the question is declined without asking the model;
 - translation: evidence in another language than the question is first translated by the same
-  model, sentence by sentence, so the answering step reads the question's own language.
+  model, all passages in one prompt, so the answering step reads the question's own language.
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ class NewsAssistant:
         store = self.store
         with self._lock:
             if self._retriever is None:
-                self._retriever = HybridRetriever(store, self.settings)
+                self._retriever = HybridRetriever.from_settings(store, self.settings)
             return self._retriever
 
     def backend(self, name: str | None = None) -> AnswerBackend:

@@ -14,11 +14,11 @@ some 30 sentences a second on two cores).
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
 
+from assistant.extractive import question_type
 from assistant.glossary import translations
 from assistant.models import Passage
 from core.sentences import split_sentences
@@ -28,12 +28,6 @@ from core.words import fold
 # Marks text left out between two kept sentences, so the model does not read them as adjacent.
 GAP = " … "
 
-_NUMBER_QUESTION = re.compile(
-    r"\b(how (many|much|long|old|far|often|large|big|high|tall)|what (percentage|percent|share|"
-    r"number|amount|year|date|age)|wie (viele?|viel|lange|alt|oft|hoch|gro(ß|ss)|weit)|"
-    r"in welchem jahr|wann|when|which year)\b",
-    re.IGNORECASE,
-)
 # A kept number is worth this share of the best-matching term's weight.
 _NUMBER_BONUS = 0.6
 # With embeddings, the similarity share (0..1 within the passages shown) joins the lexical share.
@@ -89,7 +83,8 @@ def _scores(
             df[term] = df.get(term, 0) + 1
     total = len(sentences)
     idf = {term: math.log(1.0 + total / count) for term, count in df.items()}
-    wants_number = bool(_NUMBER_QUESTION.search(question))
+    # A figure answers a question of amount and, as a year or a day, one of time.
+    wants_number = question_type(question) in ("number", "date")
     bonus = _NUMBER_BONUS * max(idf.values(), default=1.0)
 
     lexical: list[float] = []

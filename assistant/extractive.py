@@ -29,9 +29,9 @@ _TYPE_CUES: list[tuple[QuestionType, re.Pattern[str]]] = [
     (
         "number",
         re.compile(
-            r"\b(?:how\s+(?:many|much|long|old|far|high|large|big)|what\s+(?:number|percentage|"
-            r"share|amount)|population|percent|wie\s+(?:viele?|lange|alt|hoch|groß|weit)|"
-            r"wieviele?|anzahl|prozent|bevölkerung|einwohner)\b",
+            r"\b(?:how\s+(?:many|much|long|old|far|high|large|big|often|tall)|what\s+(?:number|"
+            r"percentage|percent|share|amount|age)|population|percent|wie\s+(?:viele?|lange|alt|"
+            r"oft|hoch|gro(?:ß|ss)|weit)|wieviele?|anzahl|prozent|bevölkerung|einwohner)\b",
             re.I,
         ),
     ),

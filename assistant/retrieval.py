@@ -24,8 +24,7 @@ from assistant.glossary import translations
 from assistant.models import Passage
 from core.records import Chunk
 from core.settings import Settings
-from core.terms import raw_tokens
-from core.words import content_terms
+from core.words import content_terms, jaccard, shingles
 from vectorstore.store import Hit, NewsStore, SearchFilter
 
 
@@ -53,6 +52,8 @@ class FusionWeights:
     undated_share: float = 0.5
     # Articles dated this many days after the question still count (time zones, late dating).
     future_grace_days: int = 1
+    # Passages this alike (core.words.jaccard of their shingles) are one: the weaker goes. Lower
+    # than ingest's 0.9 for whole articles: a byline or a teaser weighs more in ~220 tokens.
     duplicate_jaccard: float = 0.8
 
 
@@ -65,21 +66,7 @@ class _Candidate:
     dense_rank: int | None = None
     lexical_rank: int | None = None
     score: float = 0.0
-    shingles: frozenset[tuple[str, ...]] = field(default_factory=frozenset)
-
-
-def shingles(text: str, size: int = 3) -> frozenset[tuple[str, ...]]:
-    """Word n-grams of a text, for near-duplicate detection."""
-    words = raw_tokens(text)
-    if len(words) < size:
-        return frozenset({tuple(words)}) if words else frozenset()
-    return frozenset(tuple(words[i : i + size]) for i in range(len(words) - size + 1))
-
-
-def jaccard(a: frozenset, b: frozenset) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
+    shingles: frozenset[str] = field(default_factory=frozenset)
 
 
 def recency_penalty(published: date | None, as_of: date, weights: FusionWeights) -> float | None:
@@ -105,11 +92,20 @@ class HybridRetriever:
     """Finds the passages that best answer a question, numbered 1..k."""
 
     def __init__(
-        self, store: NewsStore, settings: Settings, weights: FusionWeights = DEFAULT_WEIGHTS
+        self,
+        store: NewsStore,
+        k: int = 5,
+        candidate_k: int = 30,
+        weights: FusionWeights = DEFAULT_WEIGHTS,
     ) -> None:
         self.store = store
-        self.settings = settings
+        self.k = k  # passages a question gets
+        self.candidate_k = candidate_k  # hits taken from each index before fusing them
         self.weights = weights
+
+    @classmethod
+    def from_settings(cls, store: NewsStore, settings: Settings) -> HybridRetriever:
+        return cls(store, k=settings.retrieval_k, candidate_k=settings.candidate_k)
 
     def retrieve(
         self,
@@ -118,10 +114,10 @@ class HybridRetriever:
         flt: SearchFilter | None = None,
         as_of: date | None = None,
     ) -> list[Passage]:
-        k = self.settings.retrieval_k if k is None else k
+        k = self.k if k is None else k
         if k <= 0 or not query.strip():
             return []
-        depth = max(self.settings.candidate_k, k)
+        depth = max(self.candidate_k, k)
         dense = self.store.search_dense(query, depth, flt)
         lexical = self.store.search_lexical(lexical_query(query), depth, flt)
         passages = self.rank(dense, lexical, k, as_of)

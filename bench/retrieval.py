@@ -163,7 +163,7 @@ def run_set(name: str, args: argparse.Namespace) -> None:
     stats = store.stats()
     print(f"  store: {stats.articles} articles, {stats.chunks} chunks")
     doc_ids = doc_ids_by_article(store_origins(store), record_ids_by_origin(corpus))
-    retriever = HybridRetriever(store, settings)
+    retriever = HybridRetriever.from_settings(store, settings)
     depth = settings.candidate_k
     store.search_lexical("warm up", 1)  # builds the BM25 index once, outside the timings
     store.search_dense("warm up", 1)
@@ -252,7 +252,7 @@ def sweep(
     """Fusion settings evaluated on the candidates already fetched (no new searches)."""
 
     def score(weights: FusionWeights) -> tuple[float, float, float]:
-        trial = HybridRetriever(retriever.store, retriever.settings, weights)
+        trial = HybridRetriever(retriever.store, retriever.k, retriever.candidate_k, weights)
         rows = []
         for q, c in cands:
             top = trial.rank(c.dense, c.lexical, max(KS), q.as_of)

@@ -80,7 +80,7 @@ def main() -> None:
         )
         print(f"ingesting the {len(ids)} gold articles of {len(questions)} questions", flush=True)
         ingest_sources([subset], store, settings)
-    retriever = HybridRetriever(store, settings)
+    retriever = HybridRetriever.from_settings(store, settings)
 
     prompts = []
     for q in questions:

@@ -83,3 +83,21 @@ def content_terms(text: str) -> list[str]:
             continue
         seen.setdefault(fold(low), None)
     return list(seen)
+
+
+SHINGLE_WORDS = 3
+
+
+def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[str]:
+    """The text's runs of `size` lower-case tokens: two texts are near-duplicates when these
+    overlap almost entirely (Jaccard), whatever else differs (a byline, a teaser, a footer)."""
+    words = [token.casefold() for token in tokens(text)]
+    if len(words) < size:
+        return frozenset({" ".join(words)}) if words else frozenset()
+    return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)

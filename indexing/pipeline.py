@@ -62,8 +62,8 @@ class IngestReport:
 
 @dataclass(frozen=True)
 class Progress:
+    # No total: sources are read as a stream (a feed, a 2 GB export), never counted first.
     articles_done: int
-    articles_total: int | None
     chunks_done: int
     elapsed_s: float
 
@@ -242,7 +242,6 @@ class _Ingest:
                 self.on_progress(
                     Progress(
                         self._articles_done,
-                        None,
                         self._chunks_done,
                         time.monotonic() - self.started,
                     )

@@ -8,28 +8,21 @@ by one vectorised numpy comparison.
 
 from __future__ import annotations
 
-import re
 import zlib
 
 import numpy as np
 
+from core.words import shingles
+
 NUM_PERM = 128
-SHINGLE_WORDS = 3
 # A fixed seed: signatures are stored, so the permutations must be the same in every run.
 _rng = np.random.default_rng(0x5EED_D0C5)
 _MUL = _rng.integers(1, 2**63, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
 _ADD = _rng.integers(0, 2**63, size=NUM_PERM, dtype=np.uint64)
-_WORD = re.compile(r"\w+")
 
 
 def shingle_hashes(text: str) -> np.ndarray:
-    words = _WORD.findall(text.lower())
-    if len(words) < SHINGLE_WORDS:
-        grams = {" ".join(words)} if words else set()
-    else:
-        grams = {
-            " ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)
-        }
+    grams = shingles(text)
     return np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint64, count=len(grams))
 
 

@@ -72,7 +72,12 @@ class _EntryPages:
         if host in self._unreachable:
             return self._unreachable[host]
         try:
-            fetched = fetch(link, self._settings, self._get_client())
+            fetched = fetch(
+                link,
+                self._get_client(),
+                self._settings.max_file_mb,
+                self._settings.fetch_timeout_s,
+            )
         except FetchError as exc:
             if exc.unreachable:
                 self._unreachable[host] = str(exc)

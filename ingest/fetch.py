@@ -8,8 +8,6 @@ from dataclasses import dataclass
 
 import httpx
 
-from core.settings import Settings
-
 USER_AGENT = "newsqa/0.1 (news question answering; fetches articles a user asked to ingest)"
 _ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
 
@@ -37,9 +35,9 @@ def is_url(source: object) -> bool:
     return isinstance(source, str) and source.lower().startswith(("http://", "https://"))
 
 
-def make_client(settings: Settings) -> httpx.Client:
+def make_client(timeout_s: float) -> httpx.Client:
     return httpx.Client(
-        timeout=settings.fetch_timeout_s,
+        timeout=timeout_s,
         follow_redirects=True,
         max_redirects=10,
         headers={"User-Agent": USER_AGENT, "Accept": "text/html, application/xml, */*;q=0.5"},
@@ -51,13 +49,13 @@ def _reason(exc: httpx.TransportError) -> str:
     return _ERRNO.sub("", message).rstrip(".").lower()
 
 
-def fetch(url: str, settings: Settings, client: httpx.Client) -> Fetched:
+def fetch(url: str, client: httpx.Client, max_mb: float, timeout_s: float) -> Fetched:
     """GET `url`; raise FetchError for an unreachable host, a timeout, an HTTP error status or a
-    response over `settings.max_file_mb`. The body is read in pieces, so an oversized response
+    response over `max_mb`. The body is read in pieces, so an oversized response
     is abandoned without being held in memory, and the total time is capped too (a server that
     trickles bytes would otherwise never hit the per-read timeout)."""
-    timeout = settings.fetch_timeout_s
-    limit = int(settings.max_file_mb * 1024 * 1024)
+    timeout = timeout_s
+    limit = int(max_mb * 1024 * 1024)
     deadline = time.monotonic() + 4 * timeout
     try:
         with client.stream("GET", url) as response:
@@ -67,12 +65,12 @@ def fetch(url: str, settings: Settings, client: httpx.Client) -> Fetched:
                 )
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
-                raise FetchError(_too_large(int(declared), settings))
+                raise FetchError(_too_large(int(declared), max_mb))
             body = bytearray()
             for piece in response.iter_bytes():
                 body += piece
                 if len(body) > limit:
-                    raise FetchError(f"response is over the {settings.max_file_mb:g} MB limit")
+                    raise FetchError(f"response is over the {max_mb:g} MB limit")
                 if time.monotonic() > deadline:
                     raise FetchError(f"timed out after {4 * timeout:g} s")
             return Fetched(
@@ -90,5 +88,5 @@ def fetch(url: str, settings: Settings, client: httpx.Client) -> Fetched:
         raise FetchError(f"could not fetch: {_reason(exc)}", unreachable=True) from exc
 
 
-def _too_large(size: int, settings: Settings) -> str:
-    return f"response is {size / 1024 / 1024:.1f} MB, over the {settings.max_file_mb:g} MB limit"
+def _too_large(size: int, max_mb: float) -> str:
+    return f"response is {size / 1024 / 1024:.1f} MB, over the {max_mb:g} MB limit"

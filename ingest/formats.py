@@ -47,18 +47,16 @@ def megabytes(size: int) -> float:
     return size / 1024 / 1024
 
 
-def read_limited(path: Path, settings: Settings) -> bytes:
-    """The file's bytes, or TooLarge without reading it when it is over the size limit."""
+def read_limited(path: Path, max_mb: float) -> bytes:
+    """The file's bytes, or TooLarge without reading it when it is over `max_mb`."""
     size = path.stat().st_size
-    if megabytes(size) > settings.max_file_mb:
-        raise TooLarge(
-            f"file is {megabytes(size):.1f} MB, over the {settings.max_file_mb:g} MB limit"
-        )
+    if megabytes(size) > max_mb:
+        raise TooLarge(f"file is {megabytes(size):.1f} MB, over the {max_mb:g} MB limit")
     return path.read_bytes()
 
 
 def read_text(path: Path, settings: Settings) -> str:
-    return decode_bytes(read_limited(path, settings))
+    return decode_bytes(read_limited(path, settings.max_file_mb))
 
 
 def _front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -130,7 +128,7 @@ def load_text_file(
 
 
 def load_html_file(path: Path, settings: Settings) -> Iterator[Article | Failure]:
-    data = read_limited(path, settings)
+    data = read_limited(path, settings.max_file_mb)
     if b"\x00" in data[:8192]:
         raise NotText("binary file, not text")
     page = extract_page(data)

@@ -50,7 +50,10 @@ _FOLDER_NOTES = {"readme", "readme.md", "readme.txt", "license", "license.md", "
 def _feed_file(path: Path, settings: Settings) -> Iterator[Loaded]:
     with _lazy_client(settings) as get_client:
         yield from load_feed(
-            read_limited(path, settings), item=str(path), settings=settings, get_client=get_client
+            read_limited(path, settings.max_file_mb),
+            item=str(path),
+            settings=settings,
+            get_client=get_client,
         )
 
 
@@ -89,7 +92,7 @@ def _lazy_client(settings: Settings) -> Iterator[Callable[[], httpx.Client]]:
 
     def get() -> httpx.Client:
         if not clients:
-            clients.append(make_client(settings))
+            clients.append(make_client(settings.fetch_timeout_s))
         return clients[0]
 
     try:
@@ -133,7 +136,7 @@ def load_url(url: str, settings: Settings) -> Iterator[Loaded]:
     """A page or a feed, told apart by content type and content."""
     with _lazy_client(settings) as get_client:
         try:
-            fetched = fetch(url, settings, get_client())
+            fetched = fetch(url, get_client(), settings.max_file_mb, settings.fetch_timeout_s)
         except FetchError as exc:
             yield Failure(item=url, reason=str(exc))
             return

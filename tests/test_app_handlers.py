@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import webapp.app
+import webapp.handlers
 from core.settings import Settings
 from indexing.pipeline import ingest_sources
 from vectorstore.store import NewsStore
@@ -113,9 +113,9 @@ def test_a_question_asked_while_an_answer_is_written_waits_its_turn(news_app):
 
 
 def test_a_stopped_answer_writes_nothing_into_the_next_question(news_app, monkeypatch):
-    monkeypatch.setattr(webapp.app, "REDRAW_EVERY_S", 0.0)  # show every step, to stop in one
+    monkeypatch.setattr(webapp.handlers, "REDRAW_EVERY_S", 0.0)  # show every step, to stop in one
     # This test drives the stream itself, so nobody resumes it while Stop waits for its end.
-    monkeypatch.setattr(webapp.app, "STOP_WAIT_S", 0.0)
+    monkeypatch.setattr(webapp.handlers, "STOP_WAIT_S", 0.0)
     conv = Conversation()
     news_app.take_question("How many soldiers are expected?", conv)
     stopped_stream = news_app.respond(conv, "extractive", [], [], "", "", "")
@@ -132,8 +132,8 @@ def test_a_stopped_answer_writes_nothing_into_the_next_question(news_app, monkey
 
 
 def test_a_new_conversation_silences_the_answer_still_running_in_the_old_one(news_app, monkeypatch):
-    monkeypatch.setattr(webapp.app, "REDRAW_EVERY_S", 0.0)
-    monkeypatch.setattr(webapp.app, "STOP_WAIT_S", 0.0)
+    monkeypatch.setattr(webapp.handlers, "REDRAW_EVERY_S", 0.0)
+    monkeypatch.setattr(webapp.handlers, "STOP_WAIT_S", 0.0)
     conv = Conversation()
     news_app.take_question("How many soldiers are expected?", conv)
     stream = news_app.respond(conv, "extractive", [], [], "", "", "")
@@ -146,7 +146,7 @@ def test_a_new_conversation_silences_the_answer_still_running_in_the_old_one(new
 def test_stop_returns_only_after_the_answer_has_sent_its_last_frame(news_app, monkeypatch):
     """Gradio sends a frame before it resumes the stream; Stop's own output must come later,
     or a frame produced just before Stop paints the chat back to "writing the answer…"."""
-    monkeypatch.setattr(webapp.app, "REDRAW_EVERY_S", 0.0)
+    monkeypatch.setattr(webapp.handlers, "REDRAW_EVERY_S", 0.0)
     conv = Conversation()
     news_app.take_question("How many soldiers are expected?", conv)
     stream = news_app.respond(conv, "extractive", [], [], "", "", "")
@@ -169,7 +169,7 @@ def test_stop_returns_only_after_the_answer_has_sent_its_last_frame(news_app, mo
 
 def test_a_quick_answer_is_drawn_once_not_step_by_step(news_app, monkeypatch):
     # Each redraw sends the whole chat to the page; steps closer together than this are skipped.
-    monkeypatch.setattr(webapp.app, "REDRAW_EVERY_S", 60.0)
+    monkeypatch.setattr(webapp.handlers, "REDRAW_EVERY_S", 60.0)
     conv = Conversation()
     news_app.take_question("Who won the cup final?", conv)
     drawn = list(news_app.respond(conv, "extractive", [], [], "", "", ""))

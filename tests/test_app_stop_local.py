@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import webapp.app
+import webapp.handlers
 from assistant.llm import local_worker
 from core.settings import Settings
 from indexing.pipeline import ingest_sources
@@ -40,7 +40,7 @@ def worker(app: NewsApp):
 
 def test_stop_mid_answer_frees_the_local_model_and_the_chat_goes_on(local_app, monkeypatch):
     # This test drives the stream itself, so nobody resumes it while Stop waits for its end.
-    monkeypatch.setattr(webapp.app, "STOP_WAIT_S", 0.0)
+    monkeypatch.setattr(webapp.handlers, "STOP_WAIT_S", 0.0)
     conv = Conversation()
     local_app.take_question("How many soldiers are expected?", conv)
     stream = local_app.respond(conv, "local", [], [], "", "", "")

@@ -12,15 +12,9 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
 from assistant.evaluation.corpus import doc_ids_by_article, record_ids_by_origin, store_origins
-from assistant.retrieval import (
-    DEFAULT_WEIGHTS,
-    HybridRetriever,
-    jaccard,
-    lexical_query,
-    recency_penalty,
-    shingles,
-)
+from assistant.retrieval import DEFAULT_WEIGHTS, HybridRetriever, lexical_query, recency_penalty
 from core.settings import Settings
+from core.words import jaccard, shingles
 from indexing.pipeline import ingest_sources
 from vectorstore.store import NewsStore, SearchFilter
 
@@ -128,7 +122,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NewsStore
 @pytest.fixture(scope="module")
 def retriever(corpus: tuple[NewsStore, Settings]) -> HybridRetriever:
     store, settings = corpus
-    return HybridRetriever(store, settings)
+    return HybridRetriever.from_settings(store, settings)
 
 
 def bench_id(store: NewsStore, article_id: str) -> str:
@@ -227,7 +221,7 @@ def test_when_later_news_fills_the_candidates_older_news_is_searched_for(
 ) -> None:
     store, settings = corpus
     # One candidate per side: the later reports crowd out the one from before the question.
-    narrow = HybridRetriever(store, settings.model_copy(update={"candidate_k": 1}))
+    narrow = HybridRetriever(store, k=settings.retrieval_k, candidate_k=1)
     question = "Did Ann Whitfield resign after losing her bid for a third term?"
     first_pass = narrow.rank(
         store.search_dense(question, 1), store.search_lexical(question, 1), 1, date(2020, 11, 9)
@@ -297,7 +291,7 @@ def test_cross_lingual_retrieval_quality_on_xquad(bench_dir: Path, tmp_path: Pat
     store = NewsStore(settings)
     assert ingest_sources([corpus], store, settings).ok
     doc_ids = doc_ids_by_article(store_origins(store), record_ids_by_origin(corpus))
-    retriever = HybridRetriever(store, settings)
+    retriever = HybridRetriever.from_settings(store, settings)
     questions = [
         json.loads(line) for line in (bench_dir / "xquad-de" / "questions-en.jsonl").open()
     ]

@@ -338,9 +338,6 @@ class DocStore:
         rows = self._query("SELECT COALESCE(SUM(vectors), 0) AS n FROM articles WHERE complete = 1")
         return rows[0]["n"]
 
-    def all_chunk_count(self) -> int:
-        return self._query("SELECT COUNT(*) AS n FROM chunks")[0]["n"]
-
     def group_counts(self, column: str) -> dict[str, int]:
         if column not in ("source", "language"):
             raise ValueError(f"cannot group articles by {column!r}")

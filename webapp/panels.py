@@ -37,9 +37,8 @@ def status_html(status: BackendStatus) -> str:
 def progress_html(progress: Progress | None, started: str) -> str:
     if progress is None:
         return f'<p class="nq-progress">{esc(started)}</p>'
-    total = f" of {progress.articles_total}" if progress.articles_total else ""
     return (
-        f'<p class="nq-progress">Ingesting: {progress.articles_done}{total} articles, '
+        f'<p class="nq-progress">Ingesting: {progress.articles_done} articles, '
         f"{progress.chunks_done} passages, {progress.elapsed_s:.0f} s</p>"
     )
 
@@ -67,3 +66,23 @@ def report_html(report: IngestReport | None, rejected: Sequence[Failure]) -> str
         f"({report.chunks_added} passage{'' if report.chunks_added == 1 else 's'}, "
         f"{report.seconds:.1f} s)</p>{_failures(failed)}</div>"
     )
+
+
+HEADER_HTML = (
+    '<header class="nq-header"><h1>newsqa</h1>'
+    "<p>Ask about the stored news. Every claim cites the passage it rests on.</p></header>"
+)
+SIDE_TITLE_HTML = '<h2 class="nq-side-title">Stored articles</h2>'
+CHAT_PLACEHOLDER_HTML = (
+    "<p class='nq-empty'>Ask a question about the stored articles, or start with one of these:</p>"
+)
+
+
+def stopped_html(shown: str) -> str:
+    """What a stopped answer showed so far, with the note that it was stopped."""
+    note = '<p class="nq-notice">Stopped.</p>'
+    return shown.removesuffix("</div>") + note + "</div>" if shown else note
+
+
+def add_failed_html(error: BaseException) -> str:
+    return f'<div class="nq-report nq-bad"><p>Adding failed: {esc(error)}</p></div>'

@@ -1,0 +1,280 @@
+"""The app's event handlers: what happens when someone asks, stops, rates or adds articles.
+
+They hold no layout (webapp/app.py) and write no HTML themselves (webapp/panels.py,
+webapp/render.py); the work is done by the library they call.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterator
+
+import gradio as gr
+
+from assistant.backends import BACKENDS
+from assistant.cancel import Cancel
+from assistant.chat import (
+    CitationResolved,
+    Done,
+    NewsAssistant,
+    PassagesFound,
+    QueryRewritten,
+    Token,
+)
+from core.errors import NewsqaError
+from core.settings import Settings
+from indexing.pipeline import IngestReport, Progress, ingest_sources
+from vectorstore.store import NewsStore
+from webapp import panels, render
+from webapp.backend_status import backend_status
+from webapp.feedback import append_feedback
+from webapp.gate import TurnLine
+from webapp.session import Conversation, build_filter, parse_day
+from webapp.uploads import check_files, check_urls
+
+log = logging.getLogger(__name__)
+
+# How often a waiting user's place in the line for the local model is refreshed.
+LINE_POLL_S = 0.5
+# How long Stop waits for the answer to wind down (the local model's worker is killed at once;
+# a remote model's stream ends at its next token).
+STOP_WAIT_S = 10.0
+# The least time between two redraws of an answer being written. Each redraw sends the whole
+# chat to the page; tokens come faster than anyone reads them, and an extractive answer, done in
+# about 40 ms, needs no intermediate redraw at all (under load they cost more than the answer).
+REDRAW_EVERY_S = 0.1
+
+
+class NewsApp:
+    """Holds what all sessions share (settings, store, assistant, the local model's line).
+
+    Conversations are not here: each session's lives in its own gr.State.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: NewsStore | None = None,
+        assistant: NewsAssistant | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store or NewsStore(settings)
+        self.assistant = assistant or NewsAssistant(settings, store=self.store)
+        self.line = TurnLine()
+
+    # ---- chat -----------------------------------------------------------------------------
+
+    def take_question(self, text: str, conv: Conversation):
+        question = (text or "").strip()
+        if not question:
+            return gr.skip(), gr.skip(), gr.skip()
+        if conv.pending is not None:
+            # Enter still submits while an answer streams; the question stays in the box.
+            gr.Info("An answer is still being written: wait for it, or press Stop.")
+            return gr.skip(), gr.skip(), gr.skip()
+        conv.ask(question, render.user_html(question))
+        conv.show(render.streaming_html("Searching the articles…", ""))
+        return "", conv.messages, conv
+
+    def take_example(self, conv: Conversation, picked: gr.SelectData):
+        value = picked.value
+        question = value.get("text", "") if isinstance(value, dict) else str(value)
+        _, messages, conv = self.take_question(question, conv)
+        return messages, conv
+
+    def prepare_retry(self, conv: Conversation):
+        if conv.pending is not None:
+            return gr.skip(), gr.skip()
+        question = conv.undo_last()
+        if question:
+            conv.ask(question, render.user_html(question))
+            conv.show(render.streaming_html("Searching the articles…", ""))
+        return conv.messages, conv
+
+    def respond(
+        self,
+        conv: Conversation,
+        backend: str,
+        sources: list[str] | None,
+        languages: list[str] | None,
+        date_from: str,
+        date_to: str,
+        as_of: str,
+    ) -> Iterator[tuple[list[dict], Conversation]]:
+        serial = conv.serial  # this stream's turn; Stop or a new conversation ends it
+        question = conv.pending
+        if not question:
+            yield conv.messages, conv
+            return
+        try:
+            flt = build_filter(sources, languages, date_from, date_to)
+            day = parse_day("As of", as_of)
+        except ValueError as exc:
+            conv.fail(render.error_html(f"Check the filters: {exc}"))
+            yield conv.messages, conv
+            return
+        control = conv.cancel = Cancel()
+        kind = BACKENDS.get(backend)
+        ticket = self.line.join() if kind is not None and kind.one_at_a_time else None
+        try:
+            while ticket is not None and (ahead := self.line.wait(ticket, LINE_POLL_S)) > 0:
+                if not conv.is_current(serial):
+                    return
+                who = "person" if ahead == 1 else "people"
+                status = f"The local model is busy: {ahead} {who} ahead of you in line…"
+                conv.show(render.streaming_html(status, ""))
+                yield conv.messages, conv
+            yield from self._stream_answer(conv, serial, question, backend, flt, day, control)
+        except Exception as exc:  # shown to the user; the app keeps serving
+            if not conv.is_current(serial):  # stopped: the killed model's stream broke off
+                log.info("a stopped answer to %r ended with %s", question, type(exc).__name__)
+                return
+            if not isinstance(exc, NewsqaError):  # one the user can act on needs no traceback
+                log.exception("answering %r failed", question)
+            conv.fail(render.error_html(f"Could not answer: {exc}"))
+            yield conv.messages, conv
+        finally:
+            if ticket is not None:
+                self.line.leave(ticket)
+            control.ended()
+
+    def _stream_answer(self, conv, serial, question, backend, flt, day, control):
+        status, text, answer = "Searching the articles…", "", None
+        kind = BACKENDS.get(backend)
+        instant = kind is not None and kind.instant  # no steps worth drawing one by one
+        last_redraw = time.monotonic()  # take_question has just drawn "Searching the articles…"
+        events = self.assistant.stream(
+            question, list(conv.turns), filters=flt, as_of=day, backend=backend, cancel=control
+        )
+        try:
+            for event in events:
+                if not conv.is_current(serial):
+                    return  # stopped: the finally below ends the generation
+                if isinstance(event, QueryRewritten):
+                    status = f"Searching for: {event.query}"
+                elif isinstance(event, PassagesFound):
+                    count = len(event.passages)
+                    status = (
+                        f"Found {count} passage{'s' if count != 1 else ''}; writing the answer…"
+                    )
+                elif isinstance(event, Token):
+                    text += event.text
+                elif isinstance(event, CitationResolved):
+                    continue
+                elif isinstance(event, Done):
+                    answer = event.answer
+                    break
+                news = not isinstance(event, Token) and not instant
+                if not news and time.monotonic() - last_redraw < REDRAW_EVERY_S:
+                    continue
+                conv.show(render.streaming_html(status, text))
+                yield conv.messages, conv
+                last_redraw = time.monotonic()
+        finally:
+            # Closing the stream releases the local model at once, whether the answer finished,
+            # failed or was stopped, instead of whenever the abandoned generator is collected.
+            events.close()
+        if not conv.is_current(serial):
+            return
+        if answer is None:
+            raise RuntimeError("the assistant stopped without an answer")
+        conv.finish(answer, render.answer_html(answer, self.store.get_article))
+        yield conv.messages, conv
+
+    def stopped(self, conv: Conversation):
+        running = conv.cancel
+        if conv.pending is not None:
+            last = conv.messages[-1]["content"] if conv.messages else ""
+            conv.fail(panels.stopped_html(last))
+        _wait_for_end(running)
+        return conv.messages, conv, gr.update(visible=True), gr.update(visible=False)
+
+    def new_conversation(self, old: Conversation | None = None):
+        if old is not None:
+            running = old.cancel
+            old.abandon()
+            _wait_for_end(running)
+        conv = Conversation()
+        return conv.messages, conv
+
+    def rate(self, conv: Conversation, liked: gr.LikeData) -> None:
+        index = liked.index[0] if isinstance(liked.index, (list, tuple)) else liked.index
+        answer = conv.answers.get(int(index))
+        if answer is None:
+            gr.Warning("Only finished answers can be rated.")
+            return
+        if liked.liked is True or liked.liked == "Like":
+            rating = "up"
+        elif liked.liked is False or liked.liked == "Dislike":
+            rating = "down"
+        else:  # a rating withdrawn by clicking it again
+            return
+        append_feedback(self.settings.feedback_file, answer, rating)
+        gr.Info("Thanks, your rating was saved.")
+
+    # ---- side panel -----------------------------------------------------------------------
+
+    def corpus_view(self):
+        stats = self.store.stats()
+        sources = sorted(stats.sources)
+        languages = sorted(stats.languages)
+        return (
+            panels.corpus_html(stats),
+            gr.update(choices=sources),
+            gr.update(choices=languages),
+        )
+
+    def backend_view(self, backend: str) -> str:
+        return panels.status_html(backend_status(self.settings, backend))
+
+    # ---- adding articles ------------------------------------------------------------------
+
+    def add_articles(self, files: list[str] | None, urls: str):
+        files_ok = check_files(list(files or []), self.settings.max_upload_mb)
+        urls_ok = check_urls(urls)
+        sources = files_ok.sources + urls_ok.sources
+        rejected = files_ok.rejected + urls_ok.rejected
+        nothing = (gr.skip(), gr.skip(), gr.skip())
+        if not sources:
+            yield panels.report_html(None, rejected), *nothing
+            return
+        updates: queue.Queue[Progress] = queue.Queue()
+        outcome: dict[str, IngestReport | BaseException] = {}
+
+        def work() -> None:
+            try:
+                outcome["report"] = ingest_sources(sources, self.store, self.settings, updates.put)
+            except BaseException as exc:  # reported in the page below
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=work, name="ingest", daemon=True)
+        worker.start()
+        latest: Progress | None = None
+        yield panels.progress_html(None, f"Reading {len(sources)} item(s)…"), *nothing
+        while worker.is_alive() or not updates.empty():
+            try:
+                latest = updates.get(timeout=0.3)
+            except queue.Empty:
+                continue
+            yield panels.progress_html(latest, ""), *nothing
+        worker.join()
+        if "error" in outcome:
+            log.error("ingest failed", exc_info=outcome["error"])
+            error = outcome["error"]
+            yield panels.add_failed_html(error), *nothing
+            return
+        report = outcome["report"]
+        assert isinstance(report, IngestReport)
+        yield panels.report_html(report, rejected), *self.corpus_view()
+
+
+def _wait_for_end(running: Cancel | None) -> None:
+    """Let the stopped answer write its last frame before the caller's output goes out.
+
+    The answer checks for Stop before each frame, and Gradio sends a frame before it resumes the
+    answer, so once the answer has ended no frame of it can arrive after ours."""
+    if running is not None and not running.wait_ended(STOP_WAIT_S):
+        log.warning("a stopped answer is still running after %.0f s", STOP_WAIT_S)
