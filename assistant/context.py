@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.extractive import question_type
 from assistant.glossary import translations
 from assistant.models import Passage
+from assistant.questions import question_type
 from core.sentences import split_sentences
 from core.terms import analyse, analyse_query, raw_tokens
 from core.words import fold

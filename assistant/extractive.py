@@ -11,34 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from assistant.context import best_sentences
 from assistant.glossary import term_or_translation_in
 from assistant.matching import name_in, names_in
 from assistant.models import Passage
+from assistant.questions import QuestionType, question_type
 from assistant.replies import decline_text
 from core.numbers import number_values
 from core.sentences import split_sentences
 from core.words import content_terms, fold
 
-QuestionType = Literal["number", "person", "date", "place", "other"]
-
-
-_TYPE_CUES: list[tuple[QuestionType, re.Pattern[str]]] = [
-    (
-        "number",
-        re.compile(
-            r"\b(?:how\s+(?:many|much|long|old|far|high|large|big|often|tall)|what\s+(?:number|"
-            r"percentage|percent|share|amount|age)|population|percent|wie\s+(?:viele?|lange|alt|"
-            r"oft|hoch|gro(?:ß|ss)|weit)|wieviele?|anzahl|prozent|bevölkerung|einwohner)\b",
-            re.I,
-        ),
-    ),
-    ("date", re.compile(r"\b(?:when|what\s+(?:year|day|date|month)|wann|seit\s+wann)\b", re.I)),
-    ("person", re.compile(r"\b(?:who|whom|whose|wer|wen|wem|wessen)\b", re.I)),
-    ("place", re.compile(r"\b(?:where|wo|wohin|woher)\b", re.I)),
-]
 _QUESTION_WORDS_WORDS = """
     what which who whom whose when where why how many much long old did does was were is are
     wer wen wem was wann wo warum wie viele welche welcher welches"""
@@ -58,13 +41,6 @@ class Pick:
     start: int  # offsets in the passage's chunk text
     end: int
     score: float
-
-
-def question_type(question: str) -> QuestionType:
-    for kind, pattern in _TYPE_CUES:
-        if pattern.search(question):
-            return kind
-    return "other"
 
 
 def _key_terms(question: str) -> list[str]:

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from assistant.extractive import extractive_answer, pick_sentences, question_type
+from assistant.extractive import extractive_answer, pick_sentences
 from assistant.models import Passage
+from assistant.questions import question_type
 from assistant.replies import REPLIES
 
 DECLINE_EN, DECLINE_DE = REPLIES["decline"]["en"], REPLIES["decline"]["de"]
