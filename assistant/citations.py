@@ -164,6 +164,7 @@ def citation_for(sentence: str, passage: Passage, marker: int, added: bool = Fal
         date=passage.date,
         source=passage.source,
         url=passage.url,
+        language=passage.language,
         sentence=strip_markers(sentence).strip(),
         span_start=start,
         span_end=end,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from core.records import ArticleRef
 
 
 class Turn(BaseModel):
@@ -13,20 +14,12 @@ class Turn(BaseModel):
     content: str
 
 
-class Passage(BaseModel):
-    """A retrieved chunk, numbered as the model sees it (`[number]`).
-
-    Dates are annotated `datetime.date`: a field named `date` would shadow the type.
-    """
+class Passage(ArticleRef):
+    """A retrieved chunk, numbered as the model sees it (`[number]`)."""
 
     number: int
     chunk_id: str
     article_id: str
-    title: str
-    date: datetime.date | None = None
-    source: str = ""
-    url: str | None = None
-    language: str = "und"
     text: str  # the whole chunk
     start: int  # chunk offsets in the article text
     end: int
@@ -36,16 +29,12 @@ class Passage(BaseModel):
     lexical_rank: int | None = None
 
 
-class Citation(BaseModel):
+class Citation(ArticleRef):
     """One `[n]` in the answer, resolved to its passage and the span of the article behind it."""
 
     marker: int
     chunk_id: str
     article_id: str
-    title: str
-    date: datetime.date | None = None
-    source: str = ""
-    url: str | None = None
     sentence: str  # the answer sentence that carries the marker
     span_start: int  # character offsets in the article text of the supporting sentence(s)
     span_end: int

@@ -7,7 +7,18 @@ import datetime
 from pydantic import BaseModel, Field
 
 
-class Article(BaseModel):
+class ArticleRef(BaseModel):
+    """What names an article wherever a piece of it travels: a chunk, a passage, a citation."""
+
+    title: str
+    # `datetime.date`, not `date`: the field name would shadow the type in the annotation.
+    date: datetime.date | None = None
+    source: str = ""  # publisher or site name; the file name when nothing better is known
+    url: str | None = None
+    language: str = "und"  # ISO 639-1, "und" when undetected
+
+
+class Article(ArticleRef):
     """One cleaned news article.
 
     `id` derives from the cleaned content (title + text), so the same article ingested twice has
@@ -16,18 +27,12 @@ class Article(BaseModel):
     """
 
     id: str
-    title: str
     text: str
-    # `datetime.date`, not `date`: the field name would shadow the type in the annotation.
-    date: datetime.date | None = None
-    source: str = ""  # publisher or site name; the file name when nothing better is known
-    url: str | None = None
-    language: str = "und"  # ISO 639-1, "und" when undetected
     authors: list[str] = Field(default_factory=list)
     origin: str = ""
 
 
-class Chunk(BaseModel):
+class Chunk(ArticleRef):
     """A token-bounded, sentence-aligned piece of an article.
 
     Invariant: `text == article.text[start:end]`, so a citation can highlight the exact span.
@@ -41,11 +46,6 @@ class Chunk(BaseModel):
     start: int
     end: int
     token_count: int
-    title: str
-    date: datetime.date | None = None
-    source: str = ""
-    url: str | None = None
-    language: str = "und"
 
 
 class Failure(BaseModel):
