@@ -9,12 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from servers import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def newsqa(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+def newsqa(
+    *args: str, data_dir: Path, stdin: str | None = None, **settings: str
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
+    env |= {f"NEWSQA_{name.upper()}": value for name, value in settings.items()}
     return subprocess.run(
         [sys.executable, "-m", "newsqa", "--data-dir", str(data_dir), *args],
         input=stdin,
@@ -122,3 +126,19 @@ def test_models_pull_joins_the_model_and_a_second_pull_is_instant(tmp_path: Path
     status = newsqa("models", "status", data_dir=tmp_path / "d")
     assert "present, sha256 verified" in status.stdout
     model.unlink()  # 1.1 GB: do not keep a second copy around
+
+
+def test_an_unreachable_embedding_server_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    run = newsqa(
+        "ask",
+        "How many soldiers are expected?",
+        "--backend",
+        "extractive",
+        data_dir=tmp_path / "data",
+        embedding_backend="openai",
+        embedding_url=f"http://127.0.0.1:{port}/v1",
+    )
+    assert run.returncode == 1
+    assert run.stderr.startswith("newsqa ask: embedding server"), run.stderr
+    assert "unreachable" in run.stderr and "Traceback" not in run.stderr
