@@ -9,6 +9,7 @@ evaluator's workers read; `make_backend` builds one from the settings.
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, get_args
@@ -49,7 +50,7 @@ class Spent:
     timings: dict[str, float]
 
 
-class AnswerBackend:
+class AnswerBackend(ABC):
     """One way of answering. Subclasses set the class attributes and the three methods."""
 
     name: ClassVar[str]
@@ -62,12 +63,14 @@ class AnswerBackend:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def prepare(self) -> None:
+    def prepare(self) -> None:  # noqa: B027 (most backends have nothing to prepare)
         """Fail now, before any search, if this backend cannot be built (a missing model)."""
 
+    @abstractmethod
     def rewrite(self, question: str, history: Sequence[Turn], cancel: Cancel | None) -> str:
-        raise NotImplementedError
+        """The search query for `question` after `history` (a follow-up made to stand alone)."""
 
+    @abstractmethod
     def answer(
         self,
         question: str,
@@ -78,10 +81,10 @@ class AnswerBackend:
     ) -> Iterator[Token | CitationResolved]:
         """Stream the answer to `question` from `passages` (`asked`: the question with the names
         it refers to spelled out). Passages are never empty here."""
-        raise NotImplementedError
 
+    @abstractmethod
     def status(self) -> BackendStatus:
-        raise NotImplementedError
+        """Whether this backend can answer now, and what it runs on."""
 
 
 class ExtractiveBackend(AnswerBackend):
@@ -94,7 +97,14 @@ class ExtractiveBackend(AnswerBackend):
     def rewrite(self, question: str, history: Sequence[Turn], cancel: Cancel | None) -> str:
         return rewrite_rule_based(question, history)
 
-    def answer(self, question, asked, passages, cancel, spent):
+    def answer(
+        self,
+        question: str,
+        asked: str,
+        passages: Sequence[Passage],
+        cancel: Cancel | None,
+        spent: Spent,
+    ) -> Iterator[Token | CitationResolved]:
         text = extractive_answer(question, passages, query=asked)
         yield Token(text)
         yield from citations_as_written(text, passages)
@@ -125,7 +135,14 @@ class ModelBackend(AnswerBackend):
         except Exception as exc:  # connection refused, server error, model crash
             raise BackendError(f"the answer model failed: {exc}") from exc
 
-    def answer(self, question, asked, passages, cancel, spent):
+    def answer(
+        self,
+        question: str,
+        asked: str,
+        passages: Sequence[Passage],
+        cancel: Cancel | None,
+        spent: Spent,
+    ) -> Iterator[Token | CitationResolved]:
         model = cancellable(self.model, cancel)
         evidence = evidence_passages(asked, passages)
         if not evidence:
