@@ -26,12 +26,16 @@ CONTEXT_CHARS = 260
 
 
 def esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    """Escaped, on one line. Chat messages are Markdown around raw HTML, and a blank line ends
+    the HTML: after it, a title's or a source's `**bold**` or `![img](url)` would take effect.
+    So no value is ever rendered with a line break of its own (`_flat` draws them as <br>)."""
+    return html.escape(" ".join(str(text).split()), quote=True)
 
 
 def _flat(text: str) -> str:
     """Escaped text with line breaks as <br>, so the HTML block never holds a blank line."""
-    return re.sub(r"\s*\n\s*", "<br>", esc(text).strip())
+    lines = [esc(line) for line in str(text).strip().splitlines()]
+    return "<br>".join(line for line in lines if line)
 
 
 def safe_url(url: str | None) -> str | None:
