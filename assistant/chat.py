@@ -48,6 +48,10 @@ class EmptyQuestion(NewsqaError, ValueError):
     pass
 
 
+class QuestionTooLong(NewsqaError, ValueError):
+    pass
+
+
 class NewsAssistant:
     """Builds the store, retriever and chat models on first use and keeps them."""
 
@@ -117,6 +121,12 @@ class NewsAssistant:
         question = question.strip()
         if not question:
             raise EmptyQuestion("the question is empty")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise QuestionTooLong(
+                f"the question is {len(question):,} characters long; ask in at most {limit:,} "
+                "(NEWSQA_MAX_QUESTION_CHARS)"
+            )
         small_talk = chitchat_reply(question)
         if small_talk is not None:
             yield from _small_talk(question, small_talk, answerer.name, started)

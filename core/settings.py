@@ -64,7 +64,9 @@ class Settings(BaseSettings):
     retrieval_k: int = 5
     candidate_k: int = 30
 
-    # Answering
+    # Answering. A question longer than this is refused with a message: a question is a few
+    # sentences, and a 100 KB one held an answer slot for over a minute.
+    max_question_chars: int = Field(default=2000, ge=1)
     llm_backend: LLMBackend = "local"
     llm_model_path: Path | None = None  # default: the assembled Qwen GGUF in data_dir/models
     llm_context_tokens: int = 4096

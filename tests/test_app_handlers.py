@@ -73,6 +73,13 @@ def test_bad_date_is_reported_in_the_chat_and_not_kept_as_history(news_app):
     assert conv.turns == [] and conv.pending is None
 
 
+def test_a_question_over_the_length_limit_is_refused_with_the_limit(news_app):
+    conv = Conversation()
+    html = ask(news_app, conv, "How many soldiers are expected? " * 2000)
+    assert "Could not answer: the question is 63,999 characters long; ask in at most 2,000" in html
+    assert conv.turns == [] and conv.pending is None
+
+
 def test_empty_question_is_ignored(news_app):
     conv = Conversation()
     news_app.take_question("   ", conv)

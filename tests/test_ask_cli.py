@@ -142,3 +142,13 @@ def test_an_unreachable_embedding_server_is_one_line_not_a_traceback(tmp_path: P
     assert run.returncode == 1
     assert run.stderr.startswith("newsqa ask: embedding server"), run.stderr
     assert "unreachable" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_question_over_the_length_limit_is_refused_in_one_line(seed_data_dir: Path) -> None:
+    question = "How many soldiers are expected? " * 3200  # 102,400 characters
+    run = newsqa("ask", question, "--backend", "extractive", data_dir=seed_data_dir)
+    assert run.returncode == 2
+    assert run.stderr.strip() == (
+        "newsqa ask: the question is 102,399 characters long; ask in at most 2,000 "
+        "(NEWSQA_MAX_QUESTION_CHARS)"
+    )

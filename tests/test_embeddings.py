@@ -71,6 +71,16 @@ def test_e5_counts_the_tokens_the_model_reads(settings: Settings) -> None:
     assert long > 3 * (embeddings.count_tokens(GERMAN) - 6)
 
 
+def test_a_long_query_is_cut_at_a_word_to_what_e5_reads(settings: Settings) -> None:
+    embeddings = make_embeddings(settings)
+    long = GERMAN * 40
+    fitted = embeddings.fit(long)
+    assert embeddings.count_tokens(long) > 512 >= embeddings.count_tokens(fitted)
+    assert long.startswith(fitted) and len(fitted) > len(long) // 10
+    assert embeddings.fit("Hallo Welt") == "Hallo Welt"  # what fits stays as it is
+    assert np.allclose(embeddings.embed_query(long), embeddings.embed_query(fitted), atol=1e-4)
+
+
 def test_sentence_transformers_backend_with_the_bundled_minilm(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

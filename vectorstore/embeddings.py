@@ -43,6 +43,21 @@ class NewsEmbeddings(Embeddings):
         """Tokens the model would read for `text` as a passage; None when unknown."""
         return None
 
+    def fit(self, text: str) -> str:
+        """`text` cut at a word to what the model reads (`max_tokens`), when that is known: the
+        model would drop the rest anyway, after paying for it."""
+        if self.max_tokens is None or (self.count_tokens(text) or 0) <= self.max_tokens:
+            return text
+        words = text.split()
+        low, high = 0, len(words)  # the longest prefix of words that fits, by bisection
+        while low < high:
+            middle = (low + high + 1) // 2
+            if (self.count_tokens(" ".join(words[:middle])) or 0) <= self.max_tokens:
+                low = middle
+            else:
+                high = middle - 1
+        return " ".join(words[:low])
+
     @classmethod
     def id_for(cls, settings: Settings) -> str:
         """The `model_id` that `from_settings(settings)` will have, without loading the model:
@@ -86,7 +101,7 @@ class E5Embeddings(NewsEmbeddings):
         return out
 
     def embed_query(self, text: str) -> list[float]:
-        return self._model.query(text).tolist()
+        return self._model.query(self.fit(text)).tolist()
 
     def count_tokens(self, text: str) -> int:
         # Counts the "passage: " prefix and the two special tokens too: what the model reads.
@@ -132,7 +147,7 @@ class SentenceTransformerEmbeddings(NewsEmbeddings):
         return vectors.tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self._model.encode([text], normalize_embeddings=True)[0].tolist()
+        return self._model.encode([self.fit(text)], normalize_embeddings=True)[0].tolist()
 
     def count_tokens(self, text: str) -> int:
         return len(self._model.tokenizer(text, add_special_tokens=True)["input_ids"])
