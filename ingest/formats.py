@@ -157,10 +157,24 @@ def _records_to_articles(
             raw = record_to_raw(
                 record, item=item, fallback_origin=fallback_origin, default_source=default_source
             )
+            article = build_article(raw)
         except BadRecord as exc:
             yield Failure(item=item, reason=str(exc))
             continue
-        yield build_article(raw)
+        except (ValueError, TypeError, RecursionError) as exc:  # one odd record, not the run
+            yield Failure(item=item, reason=f"unreadable record: {unreadable(exc)}")
+            continue
+        yield article
+
+
+def unreadable(exc: BaseException) -> str:
+    """Why Python's JSON reader gave up on valid-looking input, in words."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    text = str(exc)
+    if "digits" in text:  # int() refuses numbers of more than 4,300 digits
+        return "a number too long to read"
+    return text[:200]
 
 
 def _export_name(path: Path) -> str:
@@ -176,6 +190,9 @@ def load_json_file(path: Path, settings: Settings) -> Iterator[Article | Failure
         data = json.loads(read_text(path, settings))
     except json.JSONDecodeError as exc:
         yield Failure(item=str(path), reason=f"invalid JSON: {exc.msg} at line {exc.lineno}")
+        return
+    except (ValueError, RecursionError) as exc:
+        yield Failure(item=str(path), reason=f"unreadable JSON: {unreadable(exc)}")
         return
     if isinstance(data, dict):
         for key in ("articles", "items", "data", "results", "documents"):
@@ -228,6 +245,8 @@ def load_jsonl_file(path: Path, settings: Settings) -> Iterator[Article | Failur
                         record = _Broken("invalid JSON: the line ends early (cut off?)")
                     else:
                         record = _Broken(f"invalid JSON: {exc.msg} at column {exc.colno}")
+                except (ValueError, RecursionError) as exc:
+                    record = _Broken(f"unreadable JSON: {unreadable(exc)}")
                 yield item, f"{resolved}:{number}", record
 
     for item, origin, record in records():

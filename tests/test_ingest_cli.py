@@ -86,6 +86,27 @@ def test_ingest_prints_a_summary_and_exits_zero(folder: Path, tmp_path: Path) ->
     assert (summary["added"], summary["unchanged"], summary["failed"]) == (0, 2, [])
 
 
+def test_a_record_python_cannot_read_fails_alone_and_the_rest_lands(tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.txt").write_text(GOOD, encoding="utf-8")
+    deep = "[" * 1000 + "]" * 1000
+    huge = '{"title": "Count", "text": "A number follows.", "n": ' + "9" * 5000 + "}"
+    good = json.dumps({"title": "Bus line opens", "text": GERMAN})
+    (folder / "odd.jsonl").write_text(f"{deep}\n{huge}\n{good}\n", encoding="utf-8")
+    (folder / "deep.json").write_text(deep, encoding="utf-8")
+    result = newsqa("ingest", str(folder), "--json", "--quiet", data_dir=tmp_path / "data")
+    assert result.returncode == 1, result.stderr  # failures named, not a crash
+    summary = json.loads(result.stdout)
+    assert summary["added"] == 2  # good.txt and the good line
+    failed = {Path(f["item"]).name: f["reason"] for f in summary["failed"]}
+    assert failed == {
+        "odd.jsonl:1": "unreadable JSON: nested too deeply",
+        "odd.jsonl:2": "unreadable JSON: a number too long to read",
+        "deep.json": "unreadable JSON: nested too deeply",
+    }
+
+
 def test_ingest_names_each_failure_and_exits_non_zero(folder: Path, tmp_path: Path) -> None:
     (folder / "scan.pdf").write_bytes(b"%PDF-1.4 not supported here")
     result = newsqa(
