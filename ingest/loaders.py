@@ -69,6 +69,7 @@ _READERS: dict[str, Callable[[Path, Settings], Iterator[Loaded]]] = {
     ".jsonl": load_jsonl_file,
     ".ndjson": load_jsonl_file,
     ".jsonl.gz": load_jsonl_file,
+    ".ndjson.gz": load_jsonl_file,
     ".csv": load_csv_file,
     ".tsv": load_csv_file,
     ".xml": _feed_file,
@@ -107,6 +108,9 @@ def load_file(path: Path, settings: Settings) -> Iterator[Loaded]:
     reader = _READERS.get(suffix)
     if reader is None:
         reason = f"unsupported file type {suffix}" if suffix else "unsupported file type (none)"
+        if suffix == ".gz":  # streamed formats only: a whole-file format would sit in memory
+            inner = "".join(s.lower() for s in path.suffixes[-2:])
+            reason = f"unsupported file type {inner}: only .jsonl and .ndjson are read gzipped"
         yield Failure(item=str(path), reason=reason)
         return
     try:

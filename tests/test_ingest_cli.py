@@ -107,6 +107,23 @@ def test_a_record_python_cannot_read_fails_alone_and_the_rest_lands(tmp_path: Pa
     }
 
 
+def test_gzipped_exports_are_read_where_the_readme_says_and_named_where_not(tmp_path: Path):
+    import gzip
+
+    folder = tmp_path / "gz"
+    folder.mkdir()
+    for name, text in (("a.jsonl.gz", GERMAN), ("b.ndjson.gz", GOOD), ("c.json.gz", GOOD)):
+        line = json.dumps({"title": name, "text": text}) + "\n"
+        (folder / name).write_bytes(gzip.compress(line.encode()))
+    result = newsqa("ingest", str(folder), "--json", "--quiet", data_dir=tmp_path / "data")
+    summary = json.loads(result.stdout)
+    assert summary["added"] == 2
+    failed = {Path(f["item"]).name: f["reason"] for f in summary["failed"]}
+    assert failed == {
+        "c.json.gz": "unsupported file type .json.gz: only .jsonl and .ndjson are read gzipped"
+    }
+
+
 def test_ingest_names_each_failure_and_exits_non_zero(folder: Path, tmp_path: Path) -> None:
     (folder / "scan.pdf").write_bytes(b"%PDF-1.4 not supported here")
     result = newsqa(
