@@ -123,24 +123,24 @@ def _meta_line(title: str, day: date | None, source: str, url: str | None) -> st
     return "".join(parts)
 
 
-def _start_boundary(text: str, left: int, limit: int) -> int:
+def _start_boundary(text: str, sentences: Sequence[tuple[int, int]], left: int, limit: int) -> int:
     """Where to open an excerpt near `left`: at a sentence start if one is in [left, limit),
     else after a space, so it never opens mid-word."""
     if left == 0:
         return 0
-    starts = [start for start, _ in split_sentences(text) if left <= start < limit]
+    starts = [start for start, _ in sentences if left <= start < limit]
     if starts:
         return starts[0]
     space = text.find(" ", left, limit)
     return space + 1 if space >= 0 else left
 
 
-def _end_boundary(text: str, limit: int, right: int) -> int:
+def _end_boundary(text: str, sentences: Sequence[tuple[int, int]], limit: int, right: int) -> int:
     """Where to close an excerpt near `right`: after the last sentence end in (limit, right],
     else at a space."""
     if right >= len(text):
         return len(text)
-    ends = [end for _, end in split_sentences(text) if limit < end <= right]
+    ends = [end for _, end in sentences if limit < end <= right]
     if ends:
         return ends[-1]
     space = text.rfind(" ", limit, right)
@@ -164,8 +164,9 @@ def highlighted_excerpt(
             merged.append((start, end))
     left = max(0, merged[0][0] - context)
     right = min(len(text), merged[-1][1] + context)
-    left = _start_boundary(text, left, merged[0][0])
-    right = _end_boundary(text, merged[-1][1], right)
+    sentences = split_sentences(text)
+    left = _start_boundary(text, sentences, left, merged[0][0])
+    right = _end_boundary(text, sentences, merged[-1][1], right)
     pieces = ["… " if left > 0 else ""]
     cursor = left
     for start, end in merged:
