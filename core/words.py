@@ -35,6 +35,7 @@ _STOPWORDS: dict[str, frozenset[str]] = {
     "en": (frozenset(STOPWORDS_EN_PLUS) - {"won"}) | frozenset(_EXTRA_STOPWORDS["en"].split()),
     "de": frozenset(STOPWORDS_GERMAN) | frozenset(_EXTRA_STOPWORDS["de"].split()),
 }
+_ALL_STOPWORDS = _STOPWORDS["en"] | _STOPWORDS["de"]
 _STEMMERS = {"en": "english", "de": "german"}
 STEM_LANGUAGES = tuple(_STEMMERS)
 
@@ -57,9 +58,7 @@ def fold(text: str) -> str:
 
 def stopwords(language: str | None = None) -> frozenset[str]:
     """The stop words of `language` (en or de), or of both when it is None or another one."""
-    if language in _STOPWORDS:
-        return _STOPWORDS[language]
-    return _STOPWORDS["en"] | _STOPWORDS["de"]
+    return _STOPWORDS.get(language or "", _ALL_STOPWORDS)
 
 
 @lru_cache(maxsize=8)
