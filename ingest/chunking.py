@@ -17,8 +17,6 @@ from core.ids import chunk_id
 from core.records import Article, Chunk
 from core.sentences import split_sentences
 
-__all__ = ["chunk_article", "split_sentences"]
-
 
 @dataclass(frozen=True)
 class _Piece:

@@ -10,9 +10,10 @@ import tiktoken
 
 from core.ids import article_id
 from core.records import Article, Chunk
+from core.sentences import split_sentences
 from core.settings import Settings
 from core.tokens import get_encoding
-from ingest.chunking import chunk_article, split_sentences
+from ingest.chunking import chunk_article
 from ingest.loaders import load_source
 
 CHUNK_TOKENS = 220

@@ -102,3 +102,12 @@ def page(chromium, app):
 def screenshot(tab, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(SCREENSHOTS / name))
+
+
+def ask_in_new_tab(chromium, app: RunningApp, question: str):
+    """A fresh tab on `app` with `question` sent; returns (tab, the last finished answer)."""
+    tab = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    tab.goto(app.url)
+    tab.fill("#nq-question textarea", question)
+    tab.click("#nq-send")
+    return tab, tab.locator("#nq-chat .nq-answer:not(.nq-streaming)").last

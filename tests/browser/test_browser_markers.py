@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 from scripted_openai import scripted_openai
 
-from tests.browser.conftest import start_app
+from tests.browser.conftest import ask_in_new_tab, start_app
 
 # Written by a scripted OpenAI-compatible server (tests/scripted_openai.py says why).
 REPLY = "Harbour City won the cup final [1, 2]."
@@ -20,11 +20,7 @@ def test_a_marker_with_two_numbers_links_to_both_sources(chromium, tmp_path):
             openai_model="scripted",
         )
         try:
-            tab = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
-            tab.goto(app.url)
-            tab.fill("#nq-question textarea", "Who won the cup final?")
-            tab.click("#nq-send")
-            answer = tab.locator("#nq-chat .nq-answer:not(.nq-streaming)").last
+            tab, answer = ask_in_new_tab(chromium, app, "Who won the cup final?")
             expect(answer).to_contain_text("Harbour City won the cup final", timeout=60_000)
             links = answer.locator("a.nq-cite")
             expect(links).to_have_count(2)

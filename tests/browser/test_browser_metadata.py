@@ -10,7 +10,7 @@ from local_http import Route, serve
 from playwright.sync_api import expect
 
 from indexing.pipeline import ingest_sources
-from tests.browser.conftest import start_app
+from tests.browser.conftest import ask_in_new_tab, start_app
 
 TEXT = (
     "The Riverton council approved the new harbour budget on Monday. The budget adds two "
@@ -39,11 +39,7 @@ def test_markdown_and_html_in_every_metadata_field_stay_text(chromium, tmp_path)
         try:
             report = ingest_sources([export], app.store, app.settings)
             assert report.added == 1, report
-            tab = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
-            tab.goto(app.url)
-            tab.fill("#nq-question textarea", "What did the Riverton council approve?")
-            tab.click("#nq-send")
-            answer = tab.locator("#nq-chat .nq-answer:not(.nq-streaming)").last
+            tab, answer = ask_in_new_tab(chromium, app, "What did the Riverton council approve?")
             expect(answer).to_contain_text("harbour budget", timeout=60_000)
             answer.locator("details.nq-sources summary").first.click()
             chat = tab.locator("#nq-chat")
