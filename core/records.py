@@ -30,6 +30,9 @@ class Article(ArticleRef):
     text: str
     authors: list[str] = Field(default_factory=list)
     origin: str = ""
+    # Characters of the source that were not valid in its encoding and became U+FFFD: the
+    # ingest summary reports them. Not stored.
+    replaced_chars: int = 0
 
 
 class Chunk(ArticleRef):

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     max_file_mb: float = 25.0
     fetch_timeout_s: float = 15.0
     near_duplicate_threshold: float = 0.9
+    # One writer at a time per collection: how long an ingest, upload or delete waits for
+    # another one to finish before it gives up with a message.
+    write_wait_s: float = Field(default=3600.0, ge=0)
 
     # Retrieval
     retrieval_k: int = 5

@@ -15,7 +15,9 @@ Embedding is the slowest step by far, so it runs in a background thread (the mod
 releases the GIL) while this thread loads, cleans, chunks and writes pending rows. Each article
 is written to the article store as incomplete first, its vectors are upserted under
 deterministic ids, and only then is it marked complete: a killed run leaves incomplete rows,
-which the sweep at the start of the next run removes along with their vectors.
+which the sweep at the start of the next run removes along with their vectors. A run holds the
+collection's write lock throughout (vectorstore/writelock.py), so the rows that sweep meets are
+never those of another run still at work.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ from vectorstore.units import sentence_units
 # Embedding batches waiting for the background thread: enough to keep it busy, few enough
 # that a fast loader does not pile up chunk texts in memory.
 _QUEUE_BATCHES = 4
+# What a report keeps of its failures and repairs: the first ones in full, the rest as counts.
+# A 25 MB export of empty records is 8 million failures; keeping each one took 4 GB.
+KEPT_ITEMS = 100
+_KEPT_REASONS = 20
 
 
 @dataclass
@@ -52,12 +58,33 @@ class IngestReport:
     duplicates: int = 0  # near-identical copies of an article already stored
     chunks_added: int = 0
     sentences_added: int = 0  # dense vectors written: the embedding work this run did
-    failed: list[Failure] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)  # the first KEPT_ITEMS
+    failed_count: int = 0
+    # Failures by reason (the first _KEPT_REASONS reasons; the rest under "other reasons").
+    failed_by_reason: dict[str, int] = field(default_factory=dict)
+    # Characters that were not valid in their file's encoding and became U+FFFD, and the first
+    # KEPT_ITEMS items that had any.
+    replaced_chars: int = 0
+    replaced_in: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return self.failed_count == 0
+
+    def add_failure(self, failure: Failure) -> None:
+        self.failed_count += 1
+        if len(self.failed) < KEPT_ITEMS:
+            self.failed.append(failure)
+        reason = failure.reason
+        if reason not in self.failed_by_reason and len(self.failed_by_reason) >= _KEPT_REASONS:
+            reason = "other reasons"
+        self.failed_by_reason[reason] = self.failed_by_reason.get(reason, 0) + 1
+
+    def add_replaced(self, item: str, count: int) -> None:
+        self.replaced_chars += count
+        if len(self.replaced_in) < KEPT_ITEMS:
+            self.replaced_in.append(item)
 
 
 @dataclass(frozen=True)
@@ -100,6 +127,7 @@ class _EmbedWriter:
         self.write_batch = max(1, write_batch)
         self.on_stored = on_stored
         self.error: BaseException | None = None
+        self.retired: list[str] = []  # old versions replaced, to be removed
         self._queue: queue.Queue[list[_Pending] | None] = queue.Queue(maxsize=_QUEUE_BATCHES)
         self._stop = threading.Event()
         self._waiting: deque[_Pending] = deque()  # in submission order
@@ -185,7 +213,9 @@ class _EmbedWriter:
             item = self._waiting.popleft()
             del self._unwritten[item.article.id]
             if self.store.docstore.mark_complete(item.article.id, item.origin, item.replaces):
-                self.store.delete_articles([item.replaces])  # type: ignore[list-item]
+                # Already invisible; removed by the run's own thread, which holds the write
+                # lock (a crash before that leaves it incomplete, for the sweep).
+                self.retired.append(item.replaces)  # type: ignore[arg-type]
             done += 1
             chunks += len(item.chunks)
         if done:
@@ -251,6 +281,8 @@ class _Ingest:
 
     def take(self, article: Article) -> None:
         origin = article.origin or f"id:{article.id}"
+        if article.replaced_chars:
+            self.report.add_replaced(origin, article.replaced_chars)
         known = self.origins.get(origin)
         if known is not None and known.content_id == article.id:
             self.report.unchanged += 1
@@ -277,7 +309,7 @@ class _Ingest:
                 count_model_tokens=self._model_counter(),
             )
         except ValueError as exc:
-            self.report.failed.append(Failure(item=origin, reason=f"cannot be chunked: {exc}"))
+            self.report.add_failure(Failure(item=origin, reason=f"cannot be chunked: {exc}"))
             self._advance(1)
             return
 
@@ -314,7 +346,7 @@ class _Ingest:
         elif replaces is not None:
             # Its old version may be one this run has not stored yet: let the writer catch up.
             self._flush()
-            self.writer.finish()
+            self._finish_writer()
             self.writer = self._new_writer()
             if not any(r.article_id == replaces for r in self.origins.values()):
                 self.store.delete_articles([replaces])
@@ -326,7 +358,7 @@ class _Ingest:
         self._advance(1)
 
     def fail(self, failure: Failure) -> None:
-        self.report.failed.append(failure)
+        self.report.add_failure(failure)
         self._advance(1)
 
     def _flush(self) -> None:
@@ -334,9 +366,14 @@ class _Ingest:
             self.writer.submit(self.batch)
             self.batch, self.batch_units = [], 0
 
+    def _finish_writer(self) -> None:
+        self.writer.finish()
+        if self.writer.retired:
+            self.store.delete_articles(self.writer.retired)
+
     def finish(self) -> IngestReport:
         self._flush()
-        self.writer.finish()
+        self._finish_writer()
         self.report.seconds = time.monotonic() - self.started
         return self.report
 
@@ -346,8 +383,22 @@ def ingest_sources(
     store: NewsStore,
     settings: Settings,
     on_progress: Callable[[Progress], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> IngestReport:
-    """Load, clean, chunk, embed and store every article the sources hold."""
+    """Load, clean, chunk, embed and store every article the sources hold.
+
+    The run holds the collection's write lock from its sweep to its last article; `on_wait`
+    hears when it has to wait for another writer first."""
+    with store.writing(on_wait):
+        return _run(sources, store, settings, on_progress)
+
+
+def _run(
+    sources: Sequence[str | Path],
+    store: NewsStore,
+    settings: Settings,
+    on_progress: Callable[[Progress], None] | None,
+) -> IngestReport:
     run = _Ingest(store, settings, on_progress)
     try:
         for item in load_sources(sources, settings):

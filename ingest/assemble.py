@@ -28,6 +28,7 @@ class RawArticle:
     url: str | None = None
     authors: list[str] = field(default_factory=list)
     language: str | None = None
+    replaced: int = 0  # characters the decoder replaced (ingest/decoding.py)
 
 
 def _title_from_text(text: str) -> str:
@@ -73,4 +74,5 @@ def build_article(raw: RawArticle) -> Article | Failure:
         language=language,
         authors=[a for a in (name.strip() for name in raw.authors) if a],
         origin=raw.origin,
+        replaced_chars=raw.replaced,
     )

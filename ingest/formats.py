@@ -1,13 +1,18 @@
 """Readers for the file formats: plain text and Markdown, HTML, JSON, JSON Lines and CSV.
 
 Each reader yields Articles and Failures and never raises for bad content. Single-document
-files are size-checked before they are read; JSON Lines and CSV are streamed record by record.
+files are size-checked before they are read. JSON Lines and CSV are streamed record by record,
+so an export may be any size, but each record is bounded by the same size limit as a file (a
+longer line is skipped unread), and a gzipped one may not decompress to more than
+`MAX_GZIP_RATIO` times its size.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -18,7 +23,7 @@ from core.records import Article, Failure
 from core.settings import Settings
 from ingest.assemble import RawArticle, build_article
 from ingest.dates import parse_date
-from ingest.decoding import NotText, decode_bytes, decode_line, looks_binary
+from ingest.decoding import Decoded, LineDecoder, NotText, decode_bytes, looks_binary
 from ingest.pages import extract_page, split_authors
 from ingest.records import BadRecord, record_to_raw
 
@@ -55,7 +60,7 @@ def read_limited(path: Path, max_mb: float) -> bytes:
     return path.read_bytes()
 
 
-def read_text(path: Path, settings: Settings) -> str:
+def read_text(path: Path, settings: Settings) -> Decoded:
     return decode_bytes(read_limited(path, settings.max_file_mb))
 
 
@@ -104,8 +109,8 @@ def _strip_markdown(text: str) -> str:
 def load_text_file(
     path: Path, settings: Settings, *, markdown: bool
 ) -> Iterator[Article | Failure]:
-    text = read_text(path, settings)
-    meta, body = _front_matter(text.replace("\r\n", "\n"))
+    decoded = read_text(path, settings)
+    meta, body = _front_matter(decoded.text.replace("\r\n", "\n"))
     title, rest = _split_title(body, markdown)
     if meta.get("title"):
         title, rest = meta["title"], body
@@ -123,6 +128,7 @@ def load_text_file(
             url=url,
             authors=split_authors(meta.get("authors") or meta.get("author")),
             language=meta.get("language") or meta.get("lang"),
+            replaced=decoded.replaced,
         )
     )
 
@@ -150,13 +156,14 @@ def load_html_file(path: Path, settings: Settings) -> Iterator[Article | Failure
 
 
 def _records_to_articles(
-    records: Iterable[tuple[str, str, object]], default_source: str
+    records: Iterable[tuple[str, str, object]], default_source: str, replaced: int = 0
 ) -> Iterator[Article | Failure]:
     for item, fallback_origin, record in records:
         try:
             raw = record_to_raw(
                 record, item=item, fallback_origin=fallback_origin, default_source=default_source
             )
+            raw.replaced = replaced
             article = build_article(raw)
         except BadRecord as exc:
             yield Failure(item=item, reason=str(exc))
@@ -187,7 +194,8 @@ def _export_name(path: Path) -> str:
 def load_json_file(path: Path, settings: Settings) -> Iterator[Article | Failure]:
     """An object, a list of objects, or {"articles": [...]} (also "items", "data", "results")."""
     try:
-        data = json.loads(read_text(path, settings))
+        decoded = read_text(path, settings)
+        data = json.loads(decoded.text)
     except json.JSONDecodeError as exc:
         yield Failure(item=str(path), reason=f"invalid JSON: {exc.msg} at line {exc.lineno}")
         return
@@ -204,86 +212,186 @@ def load_json_file(path: Path, settings: Settings) -> Iterator[Article | Failure
         yield Failure(item=str(path), reason="empty: no articles in the file")
         return
     resolved = str(path.resolve())
-    numbered = ((f"{path}[{i}]", f"{resolved}[{i}]", record) for i, record in enumerate(records))
-    yield from _records_to_articles(numbered, _export_name(path))
+    numbered = [(f"{path}[{i}]", f"{resolved}[{i}]", record) for i, record in enumerate(records)]
+    # The stray bytes of a whole-file format are the file's: counted once, with its first record.
+    yield from _records_to_articles(numbered[:1], _export_name(path), decoded.replaced)
+    yield from _records_to_articles(numbered[1:], _export_name(path))
 
 
-def _open_binary(path: Path) -> IO[bytes]:
-    if path.name.endswith(".gz"):
-        return gzip.open(path, "rb")
-    return path.open("rb")
+# A gzipped export that inflates further than this is not text news (which compresses 3 to 10
+# times) but a bomb: 2 GB of blank lines fit in 2 MB.
+MAX_GZIP_RATIO = 50
+# Small enough that a cut-off .gz gives up the records before the cut (gzip raises on the
+# read that meets it), large enough that blank-line runs cost a few steps per block.
+_BLOCK = 1 << 16
+_BLANK = re.compile(rb"[ \t\r\n]*")
 
 
-def _check_text(path: Path) -> None:
+class _Capped:
+    """A decompressing reader that stops at `limit` bytes out."""
+
+    def __init__(self, handle: IO[bytes], limit: int, path: Path) -> None:
+        self.handle, self.limit, self.path, self.total = handle, limit, path, 0
+
+    def read(self, size: int) -> bytes:
+        data = self.handle.read(size)
+        self.total += len(data)
+        if self.total > self.limit:
+            raise TooLarge(
+                f"decompresses to over {megabytes(self.limit):.0f} MB, more than "
+                f"{MAX_GZIP_RATIO} times its size: not a news export"
+            )
+        return data
+
+
+@contextlib.contextmanager
+def _open_binary(path: Path, settings: Settings) -> Iterator[IO[bytes] | _Capped]:
+    if not path.name.endswith(".gz"):
+        with path.open("rb") as handle:
+            yield handle
+        return
+    limit = max(int(settings.max_file_mb * 1024 * 1024), MAX_GZIP_RATIO * path.stat().st_size)
+    with gzip.open(path, "rb") as handle:
+        yield _Capped(handle, limit, path)
+
+
+def _check_text(path: Path, settings: Settings) -> None:
     """Refuse a binary file before streaming it, rather than report each of its 'lines'."""
-    with _open_binary(path) as handle:
+    with _open_binary(path, settings) as handle:
         if looks_binary(handle.read(8192)):
             raise NotText("binary file, not text")
 
 
+def record_limit(settings: Settings) -> int:
+    """The most bytes one record of an export may have: what a whole file may have."""
+    return int(settings.max_file_mb * 1024 * 1024)
+
+
+def bounded_lines(
+    handle: IO[bytes] | _Capped, limit: int, keep_blank: bool = False
+) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, line) for every line (not blank, unless `keep_blank`), read in blocks: a
+    line over `limit` bytes comes as None and is skipped without being held, and runs of
+    blank lines are passed over without a Python step per line."""
+    number = 1  # the line that `pending` belongs to
+    pending = bytearray()
+    skipping = False  # inside a line over the limit: drop bytes up to its end
+    while block := handle.read(_BLOCK):
+        start = 0
+        while start < len(block):
+            if skipping:
+                end = block.find(b"\n", start)
+                if end < 0:
+                    break
+                skipping, number, start = False, number + 1, end + 1
+                continue
+            if not pending and not keep_blank:
+                blank_end = _BLANK.match(block, start).end()  # type: ignore[union-attr]
+                number += block.count(b"\n", start, blank_end)
+                start = blank_end
+                if start >= len(block):
+                    break
+            end = block.find(b"\n", start)
+            pending += block[start : len(block) if end < 0 else end]
+            if len(pending) > limit:
+                yield number, None
+                pending.clear()
+                if end < 0:
+                    skipping = True
+                    break
+                number, start = number + 1, end + 1
+                continue
+            if end < 0:
+                break
+            if keep_blank or pending.strip():
+                yield number, bytes(pending)
+            pending.clear()
+            number, start = number + 1, end + 1
+    if pending.strip() and not skipping:
+        yield number, bytes(pending)
+
+
 def load_jsonl_file(path: Path, settings: Settings) -> Iterator[Article | Failure]:
     """One JSON object per line, streamed: memory stays flat for any file size."""
-    _check_text(path)
+    _check_text(path, settings)
     resolved = str(path.resolve())
+    limit = record_limit(settings)
+    decoder = LineDecoder()
     seen_any = False
-
-    def records() -> Iterator[tuple[str, str, object]]:
-        nonlocal seen_any
-        with _open_binary(path) as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                seen_any = True
-                item = f"{path}:{number}"
-                try:
-                    text = decode_bytes(line).strip()
-                    record: object = json.loads(text)
-                except NotText as exc:
-                    record = _Broken(str(exc))
-                except json.JSONDecodeError as exc:
-                    if exc.pos >= len(text):
-                        record = _Broken("invalid JSON: the line ends early (cut off?)")
-                    else:
-                        record = _Broken(f"invalid JSON: {exc.msg} at column {exc.colno}")
-                except (ValueError, RecursionError) as exc:
-                    record = _Broken(f"unreadable JSON: {unreadable(exc)}")
-                yield item, f"{resolved}:{number}", record
-
-    for item, origin, record in records():
-        if isinstance(record, _Broken):
-            yield Failure(item=item, reason=record.reason)
-        else:
-            yield from _records_to_articles([(item, origin, record)], _export_name(path))
+    with _open_binary(path, settings) as handle:
+        for number, line in bounded_lines(handle, limit):
+            seen_any = True
+            item = f"{path}:{number}"
+            if line is None:
+                yield Failure(
+                    item=item,
+                    reason=f"record is over the {settings.max_file_mb:g} MB limit; skipped",
+                )
+                continue
+            decoded = decoder.decoded(line)
+            text = decoded.text.strip()
+            try:
+                record: object = json.loads(text)
+            except json.JSONDecodeError as exc:
+                if exc.pos >= len(text):
+                    reason = "invalid JSON: the line ends early (cut off?)"
+                else:
+                    reason = f"invalid JSON: {exc.msg} at column {exc.colno}"
+                yield Failure(item=item, reason=reason)
+                continue
+            except (ValueError, RecursionError) as exc:
+                yield Failure(item=item, reason=f"unreadable JSON: {unreadable(exc)}")
+                continue
+            yield from _records_to_articles(
+                [(item, f"{resolved}:{number}", record)], _export_name(path), decoded.replaced
+            )
     if not seen_any:
         yield Failure(item=str(path), reason="empty: no articles in the file")
 
 
-class _Broken:
-    """A line that did not parse, carried through the record stream to become a Failure."""
+class _CsvLines:
+    """Decoded lines for the csv module, with the file line each row starts on (`row_start`,
+    reset by `next_row`). A line over the record limit ends the file: a quoted field may span
+    lines, so there is no telling where the next row starts."""
 
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
+    def __init__(self, handle: IO[bytes] | _Capped, settings: Settings) -> None:
+        self.decoder = LineDecoder()
+        self.row_start: int | None = None
+        self._lines = bounded_lines(handle, record_limit(settings), keep_blank=True)
+        self._max_mb = settings.max_file_mb
 
+    def __iter__(self) -> Iterator[str]:
+        return self
 
-def _decoded_lines(handle: IO[bytes]) -> Iterator[str]:
-    for line in handle:
-        yield decode_line(line)
+    def __next__(self) -> str:
+        number, line = next(self._lines)
+        if line is None:
+            raise TooLarge(
+                f"line {number} is over the {self._max_mb:g} MB limit; "
+                "the rows after it are not read"
+            )
+        if self.row_start is None:
+            self.row_start = number
+        return self.decoder.decode(line) + "\n"
+
+    def next_row(self) -> None:
+        self.row_start = None
 
 
 def load_csv_file(path: Path, settings: Settings) -> Iterator[Article | Failure]:
     """A header row naming the fields, then one article per row; streamed."""
-    _check_text(path)
+    _check_text(path, settings)
     resolved = str(path.resolve())
-    # Article bodies exceed csv's default 128 kB field limit; the file limit is the real bound.
-    csv.field_size_limit(max(csv.field_size_limit(), int(settings.max_file_mb * 1024 * 1024)))
-    with path.open("rb") as handle:
-        first = handle.readline()
-        handle.seek(0)
+    # Article bodies exceed csv's default 128 kB field limit; the record limit is the real bound.
+    csv.field_size_limit(max(csv.field_size_limit(), record_limit(settings)))
+    with _open_binary(path, settings) as handle:
+        lines = _CsvLines(handle, settings)
+        first = next(lines, "")
         try:
-            dialect = csv.Sniffer().sniff(decode_line(first), delimiters=",;\t")
+            dialect = csv.Sniffer().sniff(first, delimiters=",;\t")
         except csv.Error:
             dialect = csv.excel_tab if path.suffix == ".tsv" else csv.excel
-        reader = csv.reader(_decoded_lines(handle), dialect)
+        reader = csv.reader(itertools.chain([first], lines), dialect)
         try:
             header = next(reader)
         except StopIteration:
@@ -295,14 +403,16 @@ def load_csv_file(path: Path, settings: Settings) -> Iterator[Article | Failure]
         header = [name.strip().lstrip("\ufeff") for name in header]
         rows = 0
         while True:
-            line = reader.line_num + 1
+            lines.next_row()
+            replaced_before = lines.decoder.replaced
             try:
                 row = next(reader)
             except StopIteration:
                 break
             except csv.Error as exc:
-                yield Failure(item=f"{path}:{line}", reason=f"unreadable row: {exc}")
+                yield Failure(item=f"{path}:{lines.row_start}", reason=f"unreadable row: {exc}")
                 continue
+            line = lines.row_start
             if not any(cell.strip() for cell in row):
                 continue
             rows += 1
@@ -314,7 +424,9 @@ def load_csv_file(path: Path, settings: Settings) -> Iterator[Article | Failure]
                 continue
             record = dict(zip(header, row, strict=False))
             yield from _records_to_articles(
-                [(f"{path}:{line}", f"{resolved}:{line}", record)], _export_name(path)
+                [(f"{path}:{line}", f"{resolved}:{line}", record)],
+                _export_name(path),
+                lines.decoder.replaced - replaced_before,
             )
         if rows == 0:
             yield Failure(item=str(path), reason="empty: no articles in the file")

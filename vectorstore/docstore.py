@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from core.errors import NewsqaError
 from core.records import Article, Chunk
 
 _SCHEMA = """
@@ -55,6 +56,12 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id, idx);
 """
+
+
+class StoreConflict(NewsqaError, RuntimeError):
+    """A write found the store changed under it (a writer that did not hold the lock)."""
+
+    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -94,10 +101,10 @@ class DocStore:
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA busy_timeout=30000")
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL under WAL survives a killed process (only power loss can drop the last commits).
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=30000")
         self._db.executescript(_SCHEMA)
         columns = {r["name"] for r in self._db.execute("PRAGMA table_info(articles)")}
         if "vectors" not in columns:  # a file from before sentence vectors
@@ -189,7 +196,14 @@ class DocStore:
         """
         retired = False
         with self.transaction() as db:
-            db.execute("UPDATE articles SET complete = 1 WHERE id = ?", (article_id,))
+            found = db.execute("UPDATE articles SET complete = 1 WHERE id = ?", (article_id,))
+            if found.rowcount != 1:
+                # Its row went while its vectors were written: completing it would point the
+                # origin at nothing and leave the vectors orphaned. Fail loudly instead.
+                raise StoreConflict(
+                    f"article {article_id} ({origin}) was removed from the article store "
+                    "while it was being written; ingest it again"
+                )
             db.execute(
                 "INSERT OR REPLACE INTO origins(origin, article_id, content_id) VALUES (?, ?, ?)",
                 (origin, article_id, article_id),

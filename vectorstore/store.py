@@ -12,10 +12,11 @@ questions over German text, against 0.88 with one vector per chunk (bench/retrie
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,6 +34,7 @@ from vectorstore.docstore import ArticleMeta, DocStore
 from vectorstore.embeddings import embedding_model_id, make_embeddings
 from vectorstore.lexical import LexicalIndex
 from vectorstore.units import chunk_ids_of, sentence_units
+from vectorstore.writelock import WriteLock
 
 MODEL_KEY = "embedding_model"
 # What one record of the collection stands for. Collections from before sentence vectors hold
@@ -42,6 +44,8 @@ UNIT = "sentence"
 # Sentence results fetched per chunk wanted: a chunk has five to seven sentence units, and the
 # best ones of a good chunk tend to come together.
 SENTENCES_PER_CHUNK = 4
+# Opening a store takes a second; a process waits this long for others opening theirs.
+_OPEN_WAIT_S = 120.0
 # Chroma caps the records of one call; far above the embedding batches written here.
 _CHROMA_BATCH = 2000
 
@@ -158,19 +162,26 @@ class NewsStore:
         self._lock = threading.RLock()
 
         name = settings.collection
-        self.docstore = DocStore(settings.data_dir / "articles" / f"{name}.sqlite3")
-        if self.docstore.get_meta("store_id") is None:
-            self.docstore.set_meta("store_id", uuid.uuid4().hex)
         self.lexical = LexicalIndex(settings.data_dir / "lexical" / name)
         self._meta_cache: tuple[int, dict[str, ArticleMeta]] | None = None
-
-        self._client = _chroma_client(settings)
-        self.collection = self._client.get_or_create_collection(
-            name,
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={MODEL_KEY: self.model_id, UNIT_KEY: UNIT},
-            embedding_function=None,
+        self._write_lock = WriteLock(
+            settings.data_dir / "articles" / f"{name}.lock", name, settings.write_wait_s
         )
+        # SQLite and Chroma set up new files without regard for other processes ("database is
+        # locked", "table collections already exists" when two start on a fresh folder), so
+        # stores are opened one at a time; it takes a second.
+        opening = WriteLock(settings.data_dir / "open.lock", name, _OPEN_WAIT_S)
+        with opening.hold():
+            self.docstore = DocStore(settings.data_dir / "articles" / f"{name}.sqlite3")
+            if self.docstore.get_meta("store_id") is None:
+                self.docstore.set_meta("store_id", uuid.uuid4().hex)
+            self._client = _chroma_client(settings)
+            self.collection = self._client.get_or_create_collection(
+                name,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={MODEL_KEY: self.model_id, UNIT_KEY: UNIT},
+                embedding_function=None,
+            )
         built_with = (self.collection.metadata or {}).get(MODEL_KEY)
         if (self.collection.metadata or {}).get(UNIT_KEY) != UNIT:
             raise StoreFormatMismatch(
@@ -203,6 +214,13 @@ class NewsStore:
 
     # -- write side (the ingest pipeline) -----------------------------------------------------
 
+    @contextlib.contextmanager
+    def writing(self, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the collection for writing (re-entrant); every write below takes it too.
+        `on_wait` hears once, in a sentence, that another writer has it and this one waits."""
+        with self._write_lock.hold(on_wait):
+            yield
+
     def write_vectors(
         self, units: Sequence[SentenceUnit], vectors: Sequence[Sequence[float]]
     ) -> None:
@@ -222,11 +240,12 @@ class NewsStore:
         """Store one article end to end (embedding included). The pipeline does the same in
         overlapped stages; this is for single articles (uploads, tests)."""
         units = sentence_units(chunks)
-        self.docstore.put_pending(article, chunks, signature, vectors=len(units))
-        if units:
-            vectors = self.embeddings.embed_documents([u.text for u in units])
-            self.write_vectors(units, vectors)
-        self.docstore.mark_complete(article.id, article.origin or f"id:{article.id}")
+        vectors = self.embeddings.embed_documents([u.text for u in units]) if units else []
+        with self.writing():
+            self.docstore.put_pending(article, chunks, signature, vectors=len(units))
+            if units:
+                self.write_vectors(units, vectors)
+            self.docstore.mark_complete(article.id, article.origin or f"id:{article.id}")
 
     def _delete_vectors(self, article_ids: Sequence[str]) -> None:
         for start in range(0, len(article_ids), 100):
@@ -238,8 +257,13 @@ class NewsStore:
 
         Every Chroma record's article has a row in the article store (the row is written
         first), so incomplete rows find all leftovers; a count mismatch (say, a damaged
-        article store) falls back to comparing every record's article.
+        article store) falls back to comparing every record's article. Runs under the write
+        lock, so no incomplete row belongs to a writer that is still at work.
         """
+        with self.writing():
+            return self._sweep()
+
+    def _sweep(self) -> int:
         leftovers = self.docstore.incomplete_ids()
         if leftovers:
             self._delete_vectors(leftovers)
@@ -254,14 +278,17 @@ class NewsStore:
 
     def delete_articles(self, article_ids: Sequence[str]) -> int:
         """Remove articles from Chroma, the article store and (by its stamp) the lexical index."""
-        present = self.docstore.existing_ids(list(article_ids)) if article_ids else []
-        if not present:
+        if not article_ids:
             return 0
-        # Invisible first: a crash midway leaves incomplete rows for the next sweep.
-        self.docstore.mark_incomplete(present)
-        self._delete_vectors(present)
-        self.docstore.remove(present)
-        return len(present)
+        with self.writing():
+            present = self.docstore.existing_ids(list(article_ids))
+            if not present:
+                return 0
+            # Invisible first: a crash midway leaves incomplete rows for the next sweep.
+            self.docstore.mark_incomplete(present)
+            self._delete_vectors(present)
+            self.docstore.remove(present)
+            return len(present)
 
     # -- read side ----------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ webapp/render.py); the work is done by the library they call.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -241,25 +240,27 @@ class NewsApp:
         if not sources:
             yield panels.report_html(None, rejected), *nothing
             return
-        updates: queue.Queue[Progress] = queue.Queue()
+        latest = _Latest()
         outcome: dict[str, IngestReport | BaseException] = {}
 
         def work() -> None:
             try:
-                outcome["report"] = ingest_sources(sources, self.store, self.settings, updates.put)
+                outcome["report"] = ingest_sources(
+                    sources, self.store, self.settings, latest.progress, latest.waiting
+                )
             except BaseException as exc:  # reported in the page below
                 outcome["error"] = exc
 
         worker = threading.Thread(target=work, name="ingest", daemon=True)
         worker.start()
-        latest: Progress | None = None
         yield panels.progress_html(None, f"Reading {len(sources)} item(s)…"), *nothing
-        while worker.is_alive() or not updates.empty():
-            try:
-                latest = updates.get(timeout=0.3)
-            except queue.Empty:
-                continue
-            yield panels.progress_html(latest, ""), *nothing
+        shown = None
+        while worker.is_alive():
+            worker.join(timeout=0.3)
+            now = latest.get()
+            if now != shown and (now[0] is not None or now[1]):
+                shown = now
+                yield panels.progress_html(now[0], now[1]), *nothing
         worker.join()
         if "error" in outcome:
             log.error("ingest failed", exc_info=outcome["error"])
@@ -269,6 +270,29 @@ class NewsApp:
         report = outcome["report"]
         assert isinstance(report, IngestReport)
         yield panels.report_html(report, rejected), *self.corpus_view()
+
+
+class _Latest:
+    """The newest progress of an ingest and whether it waits for another writer: the page only
+    ever shows the latest, so nothing older is kept (one event per item of a big export was
+    queued up, 2.5 GB of them)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._progress: Progress | None = None
+        self._note = ""
+
+    def progress(self, progress: Progress) -> None:
+        with self._lock:
+            self._progress, self._note = progress, ""
+
+    def waiting(self, message: str) -> None:
+        with self._lock:
+            self._note = message[:1].upper() + message[1:]
+
+    def get(self) -> tuple[Progress | None, str]:
+        with self._lock:
+            return self._progress, self._note
 
 
 def _wait_for_end(running: Cancel | None) -> None:

@@ -34,9 +34,10 @@ def status_html(status: BackendStatus) -> str:
     return f'<p class="nq-backend {css}"><b>{word}</b>: {esc(status.detail)}</p>'
 
 
-def progress_html(progress: Progress | None, started: str) -> str:
-    if progress is None:
-        return f'<p class="nq-progress">{esc(started)}</p>'
+def progress_html(progress: Progress | None, note: str) -> str:
+    """The ingest's latest progress, or a note (what it reads, that it waits) in its place."""
+    if progress is None or note:
+        return f'<p class="nq-progress">{esc(note)}</p>'
     return (
         f'<p class="nq-progress">Ingesting: {progress.articles_done} articles, '
         f"{progress.chunks_done} passages, {progress.elapsed_s:.0f} s</p>"
@@ -56,15 +57,31 @@ def report_html(report: IngestReport | None, rejected: Sequence[Failure]) -> str
     failed = list(rejected) + (list(report.failed) if report else [])
     if report is None:
         return f'<div class="nq-report nq-bad">{_failures(failed) or "Nothing to add."}</div>'
-    css = "nq-ok" if not failed else "nq-bad"
+    total = len(rejected) + report.failed_count
+    css = "nq-ok" if not total else "nq-bad"
     counts = (
         f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
-        f"{report.duplicates} duplicates, {len(failed)} failed"
+        f"{report.duplicates} duplicates, {total} failed"
     )
+    more = ""
+    if report.failed_count > len(report.failed):
+        reasons = "".join(
+            f"<li>{count} × {esc(reason)}</li>" for reason, count in report.failed_by_reason.items()
+        )
+        more = (
+            f"<p>… and {report.failed_count - len(report.failed)} more, by reason:</p>"
+            f'<ul class="nq-failed">{reasons}</ul>'
+        )
+    replaced = ""
+    if report.replaced_chars:
+        replaced = (
+            f'<p class="nq-replaced">{report.replaced_chars} byte sequence(s) that were not valid '
+            f"text replaced with \ufffd in: {esc(', '.join(report.replaced_in[:5]))}</p>"
+        )
     return (
         f'<div class="nq-report {css}"><p><b>{esc(counts)}</b> '
         f"({report.chunks_added} passage{'' if report.chunks_added == 1 else 's'}, "
-        f"{report.seconds:.1f} s)</p>{_failures(failed)}</div>"
+        f"{report.seconds:.1f} s)</p>{_failures(failed)}{more}{replaced}</div>"
     )
 
 

@@ -22,11 +22,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print("newsqa delete: name article ids or --source", file=sys.stderr)
         return 2
     store = NewsStore(settings)
-    targets = list(dict.fromkeys(args.ids))
-    if args.source:
-        targets.extend(store.docstore.ids_by_source(args.source))
-    missing = [i for i in args.ids if store.get_article(i) is None]
-    deleted = store.delete_articles(list(dict.fromkeys(targets)))
+
+    def waiting(message: str) -> None:
+        print(f"newsqa delete: {message}", file=sys.stderr, flush=True)
+
+    with store.writing(on_wait=waiting):
+        targets = list(dict.fromkeys(args.ids))
+        if args.source:
+            targets.extend(store.docstore.ids_by_source(args.source))
+        missing = [i for i in args.ids if store.get_article(i) is None]
+        deleted = store.delete_articles(list(dict.fromkeys(targets)))
     store.refresh_lexical()
     print(f"deleted {deleted} article(s)")
     for article_id in missing:

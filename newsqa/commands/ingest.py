@@ -12,6 +12,7 @@ from rich.progress import Progress as Bar
 from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from core.errors import NewsqaError
 from core.settings import Settings
 from indexing.pipeline import IngestReport, Progress, ingest_sources
 
@@ -32,6 +33,10 @@ def _summary(report: IngestReport) -> dict[str, object]:
         "duplicates": report.duplicates,
         "chunks_added": report.chunks_added,
         "failed": [f.model_dump() for f in report.failed],
+        "failed_total": report.failed_count,
+        "failed_by_reason": report.failed_by_reason,
+        "replaced_chars": report.replaced_chars,
+        "replaced_in": report.replaced_in,
         "seconds": round(report.seconds, 2),
     }
 
@@ -42,12 +47,24 @@ def _print_summary(console: Console, report: IngestReport) -> None:
     table.add_column("count", justify="right")
     for name in ("added", "updated", "unchanged", "duplicates", "chunks_added"):
         table.add_row(name.replace("_", " "), str(getattr(report, name)))
-    table.add_row("failed", str(len(report.failed)))
+    table.add_row("failed", str(report.failed_count))
+    if report.replaced_chars:
+        table.add_row("bad bytes replaced", str(report.replaced_chars))
     table.add_row("seconds", f"{report.seconds:.1f}")
     console.print(table)
     for failure in report.failed:
         # Item names and reasons come from the input: escape them so rich renders them verbatim.
         console.print(f"[red]failed[/red] {escape(failure.item)}: {escape(failure.reason)}")
+    if report.failed_count > len(report.failed):
+        console.print(f"… and {report.failed_count - len(report.failed)} more; by reason:")
+        for reason, count in report.failed_by_reason.items():
+            console.print(f"  {count:>9}  {escape(reason)}")
+    if report.replaced_chars:
+        items = ", ".join(report.replaced_in[:5]) + (" …" if len(report.replaced_in) > 5 else "")
+        console.print(
+            f"[yellow]replaced[/yellow] {report.replaced_chars} byte sequence(s) that were not "
+            f"valid text with \ufffd, in {escape(items)}"
+        )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -80,13 +97,21 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                     cps=p.chunks_done / seconds,
                 )
 
-            report = ingest_sources(args.sources, store, settings, on_progress=show)
+            def waiting(message: str) -> None:
+                print(f"newsqa ingest: {message}", file=sys.stderr, flush=True)
+
+            report = ingest_sources(
+                args.sources, store, settings, on_progress=show, on_wait=waiting
+            )
             bar.update(task, description="keyword index")
             store.refresh_lexical()
             bar.update(task, description="done")
     except KeyboardInterrupt:
         console.print("interrupted: run the same command again to finish (nothing is lost)")
         return 130
+    except NewsqaError as exc:
+        print(f"newsqa ingest: {exc}", file=sys.stderr)
+        return exc.exit_code
     except Exception as exc:  # a store or model that cannot be used: say which and why
         # Plain print: a message a script may grep must not be re-wrapped to the terminal width.
         print(f"newsqa ingest: {exc}", file=sys.stderr)
