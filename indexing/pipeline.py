@@ -48,6 +48,7 @@ _QUEUE_BATCHES = 4
 # A 25 MB export of empty records is 8 million failures; keeping each one took 4 GB.
 KEPT_ITEMS = 100
 _KEPT_REASONS = 20
+_PROGRESS_EVERY_S = 0.1
 
 
 @dataclass
@@ -239,6 +240,7 @@ class _Ingest:
         self._lock = threading.Lock()
         self._articles_done = 0
         self._chunks_done = 0
+        self._next_progress = 0.0
 
         store.sweep()
         docstore = store.docstore
@@ -264,18 +266,17 @@ class _Ingest:
     def _stored(self, articles: int, chunks: int) -> None:
         self._advance(articles, chunks)
 
-    def _advance(self, articles: int, chunks: int = 0) -> None:
+    def _advance(self, articles: int, chunks: int = 0, last: bool = False) -> None:
         with self._lock:
             self._articles_done += articles
             self._chunks_done += chunks
-            if self.on_progress is not None:
-                self.on_progress(
-                    Progress(
-                        self._articles_done,
-                        self._chunks_done,
-                        time.monotonic() - self.started,
-                    )
-                )
+            now = time.monotonic()
+            # At most every _PROGRESS_EVERY_S: nobody reads faster, and a call per failed
+            # record of a big export cost more than reading the record.
+            if self.on_progress is None or (now < self._next_progress and not last):
+                return
+            self._next_progress = now + _PROGRESS_EVERY_S
+            self.on_progress(Progress(self._articles_done, self._chunks_done, now - self.started))
 
     # -- decisions ----------------------------------------------------------------------------
 
@@ -374,6 +375,7 @@ class _Ingest:
     def finish(self) -> IngestReport:
         self._flush()
         self._finish_writer()
+        self._advance(0, last=True)
         self.report.seconds = time.monotonic() - self.started
         return self.report
 

@@ -10,7 +10,7 @@ from core.ids import article_id
 from core.language import detect_language
 from core.records import Article, Failure
 from core.sentences import split_sentences
-from ingest.cleaning import clean_text, normalize_whitespace
+from ingest.cleaning import clean_text, normalize_whitespace, one_line
 
 EMPTY = "empty: no article text"
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
@@ -69,10 +69,10 @@ def build_article(raw: RawArticle) -> Article | Failure:
         title=title,
         text=text,
         date=raw.date,
-        source=raw.source.strip(),
+        source=one_line(raw.source),
         url=raw.url or None,
         language=language,
-        authors=[a for a in (name.strip() for name in raw.authors) if a],
+        authors=[a for a in (one_line(name) for name in raw.authors) if a],
         origin=raw.origin,
         replaced_chars=raw.replaced,
     )

@@ -28,6 +28,9 @@ _FURNITURE = {
 }  # fmt: skip
 
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+# Control characters other than tab and the line breaks: a NUL from a JSON "\u0000" or a stray
+# escape code has no place in stored text (the line breaks are unified before this applies).
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _TRAILING_PUNCT = " .:;!?|›»>-–—·•"
 
 # A numbered crumb run starts with "1. Startseite" / "1. Home" ("  1. Startseite\n  2. Politik").
@@ -71,10 +74,15 @@ def normalize_whitespace(text: str) -> str:
     """NFC, unified line ends and spaces; paragraphs separated by exactly one blank line."""
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
-    text = _INVISIBLE.sub("", text)
+    text = _CONTROLS.sub("", _INVISIBLE.sub("", text))
     # str.split() with no argument splits on every Unicode space (no-break, thin, ideographic).
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return _join_lines(lines)
+
+
+def one_line(value: str) -> str:
+    """A metadata value (source, author) as one clean line: no controls, single spaces."""
+    return " ".join(_CONTROLS.sub("", _INVISIBLE.sub("", value)).split())
 
 
 def _join_lines(lines: list[str | None]) -> str:

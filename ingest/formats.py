@@ -317,6 +317,7 @@ def load_jsonl_file(path: Path, settings: Settings) -> Iterator[Article | Failur
     resolved = str(path.resolve())
     limit = record_limit(settings)
     decoder = LineDecoder()
+    name = _export_name(path)
     seen_any = False
     with _open_binary(path, settings) as handle:
         for number, line in bounded_lines(handle, limit):
@@ -343,7 +344,7 @@ def load_jsonl_file(path: Path, settings: Settings) -> Iterator[Article | Failur
                 yield Failure(item=item, reason=f"unreadable JSON: {unreadable(exc)}")
                 continue
             yield from _records_to_articles(
-                [(item, f"{resolved}:{number}", record)], _export_name(path), decoded.replaced
+                [(item, f"{resolved}:{number}", record)], name, decoded.replaced
             )
     if not seen_any:
         yield Failure(item=str(path), reason="empty: no articles in the file")

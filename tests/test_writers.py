@@ -219,3 +219,37 @@ def test_a_writer_that_waits_too_long_gives_up_with_a_message(tmp_path: Path) ->
     holder.close()
     assert result.returncode == StoreBusy.exit_code
     assert "still being written by pid" in result.stderr and "Traceback" not in result.stderr
+
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from core.settings import Settings
+from vectorstore.store import NewsStore
+store = NewsStore(Settings(_env_file=None, data_dir=Path(sys.argv[1])))
+with store.writing():
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_an_upload_in_the_app_waits_for_another_writer_and_says_so(
+    corpora: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from webapp.handlers import NewsApp
+
+    a, _ = corpora
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", llm_backend="extractive")
+    app = NewsApp(settings, store=NewsStore(settings))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path / "data"), "4"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    frames = [frame[0] for frame in app.add_articles([str(p) for p in sorted(a.iterdir())], "")]
+    holder.wait(timeout=60)
+    assert any("is being written by pid" in f and "waiting" in f for f in frames), frames
+    assert "20 added" in frames[-1]
