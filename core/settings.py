@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # Ingest limits
     max_file_mb: float = 25.0
     fetch_timeout_s: float = 15.0
+    # Pages and feeds on this machine's own networks (loopback, private, link-local, reserved
+    # addresses) are refused unless this is on: anyone who can type a URL could otherwise make
+    # the app read this machine's services and quote them (ingest/fetch.py).
+    fetch_allow_private: bool = False
     near_duplicate_threshold: float = 0.9
     # One writer at a time per collection: how long an ingest, upload or delete waits for
     # another one to finish before it gives up with a message.

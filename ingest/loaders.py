@@ -93,7 +93,7 @@ def _lazy_client(settings: Settings) -> Iterator[Callable[[], httpx.Client]]:
 
     def get() -> httpx.Client:
         if not clients:
-            clients.append(make_client(settings.fetch_timeout_s))
+            clients.append(make_client(settings.fetch_timeout_s, settings.fetch_allow_private))
         return clients[0]
 
     try:

@@ -22,8 +22,11 @@ def bench_dir() -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings isolated from the user's environment: a fresh data folder per test."""
-    return Settings(_env_file=None, data_dir=tmp_path / "data")
+    """Settings isolated from the user's environment: a fresh data folder per test.
+
+    The tests' web pages and feeds are served on 127.0.0.1, which a default install refuses to
+    fetch; tests/test_fetch_guard.py checks that default."""
+    return Settings(_env_file=None, data_dir=tmp_path / "data", fetch_allow_private=True)
 
 
 @pytest.fixture(scope="session")

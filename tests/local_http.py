@@ -16,6 +16,7 @@ class Route:
     body: bytes
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
+    location: str | None = None  # for a redirect
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -30,6 +31,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(route.status)
         self.send_header("Content-Type", route.content_type)
         self.send_header("Content-Length", str(len(route.body)))
+        if route.location:
+            self.send_header("Location", route.location)
         self.end_headers()
         self.wfile.write(route.body)
 
@@ -52,10 +55,10 @@ class Site:
 
 
 @contextlib.contextmanager
-def serve(routes: dict[str, Route]) -> Iterator[Site]:
+def serve(routes: dict[str, Route], host: str = "127.0.0.1") -> Iterator[Site]:
     """Serve `routes` (path → Route) on an ephemeral loopback port for the `with` block."""
     handler = type("Handler", (_Handler,), {"routes": dict(routes), "seen": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = ThreadingHTTPServer((host, 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -174,7 +174,9 @@ def test_unreachable_url(settings: Settings) -> None:
 
 
 def test_url_that_times_out(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, data_dir=tmp_path / "data", fetch_timeout_s=0.5)
+    settings = Settings(
+        _env_file=None, data_dir=tmp_path / "data", fetch_timeout_s=0.5, fetch_allow_private=True
+    )
     with silent_server() as silent:
         assert load(silent.url, settings) == [
             Failure(item=silent.url, reason="timed out after 0.5 s")
@@ -182,7 +184,9 @@ def test_url_that_times_out(tmp_path: Path) -> None:
 
 
 def test_feed_of_a_dead_host_costs_one_timeout(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, data_dir=tmp_path / "data", fetch_timeout_s=0.5)
+    settings = Settings(
+        _env_file=None, data_dir=tmp_path / "data", fetch_timeout_s=0.5, fetch_allow_private=True
+    )
     with silent_server() as silent:
         entries = "".join(
             f"<item><title>Story {i}</title><link>{silent.url}/{i}</link></item>" for i in range(5)
@@ -210,7 +214,9 @@ def test_url_with_an_error_status(settings: Settings) -> None:
 
 
 def test_url_response_over_the_size_limit(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, data_dir=tmp_path / "data", max_file_mb=1)
+    settings = Settings(
+        _env_file=None, data_dir=tmp_path / "data", max_file_mb=1, fetch_allow_private=True
+    )
     with serve({"/big": Route(b"<p>" + b"word " * (MB // 4) + b"</p>")}) as site:
         [failure] = load(site.url("/big"), settings)
     assert failure.reason == "response is 1.3 MB, over the 1 MB limit"
