@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     embedding_url: str | None = None
     embedding_api_key: str | None = None
     embedding_batch_size: int = 16
+    # Longest wait for an embedding server's answer to one batch.
+    embedding_timeout_s: float = Field(default=60.0, gt=0)
     # Sentence vectors written to Chroma per call. Chroma pays a fixed cost per call: 1.7 ms a
     # record in calls of 16, 0.4 ms in calls of 256 (4,000 records, 2 cores). Smaller makes
     # articles become searchable in finer steps during a long ingest.
@@ -49,6 +51,8 @@ class Settings(BaseSettings):
 
     # Vector store: embedded (persistent client in data_dir) unless a Chroma server URL is set.
     chroma_url: str | None = None
+    # Longest wait for one answer of a Chroma server (chromadb's own client waits forever).
+    chroma_timeout_s: float = Field(default=30.0, gt=0)
 
     # Chunking, counted in tiktoken tokens.
     tokenizer: str = "cl100k_base"

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.errors import NewsqaError
+from core.errors import NewsqaError, storage_error
 from core.settings import Settings
 
 COMMANDS: dict[str, str] = {
@@ -75,6 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NewsqaError as exc:  # the one place the CLI reports what a user can act on
         print(f"newsqa {args.command}: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Exception as exc:
+        message = storage_error(exc, settings.data_dir)
+        if message is None:
+            raise
+        print(f"newsqa {args.command}: {message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

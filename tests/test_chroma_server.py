@@ -3,8 +3,13 @@ The article store stays local in data_dir; only the vectors live on the server."
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,3 +93,64 @@ def test_the_server_collection_refuses_another_model(
     )
     with pytest.raises(EmbeddingModelMismatch, match="collection 'guarded' was built with e5:"):
         NewsStore(other)
+
+
+def newsqa(*args: str, data_dir: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "newsqa", "--data-dir", str(data_dir), *args],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **env},
+    )
+
+
+def test_a_stopped_or_absent_server_costs_one_timeout_and_one_line(tmp_path: Path) -> None:
+    """SIGSTOP leaves the server's port open and silent: without a timeout, ingest and ask
+    waited for minutes. Every command now gives up after NEWSQA_CHROMA_TIMEOUT_S, in one line
+    naming the server; `list` still lists from the local article store."""
+    chroma = Path(sys.executable).parent / "chroma"
+    if not chroma.exists():
+        chroma = Path(shutil.which("chroma") or "chroma")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--path", str(tmp_path / "server")]
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "radwege.txt").write_text(ARTICLE, encoding="utf-8")
+    (tmp_path / "later.txt").write_text(OTHER, encoding="utf-8")
+    env = {"NEWSQA_CHROMA_URL": url, "NEWSQA_CHROMA_TIMEOUT_S": "3"}
+    data = tmp_path / "data"
+    with serving(command, f"{url}/api/v2/heartbeat", what="chroma server") as server:
+        assert newsqa("ingest", str(news), "--quiet", data_dir=data, env=env).returncode == 0
+        server.send_signal(signal.SIGSTOP)
+        try:
+            for args in (
+                ("ingest", str(tmp_path / "later.txt"), "--quiet"),
+                ("ask", "Wie viele Kilometer Radwege?", "--backend", "extractive"),
+                ("stats",),
+                ("delete", "--source", "news"),
+            ):
+                started = time.monotonic()
+                result = newsqa(*args, data_dir=data, env=env)
+                took = time.monotonic() - started
+                assert result.returncode == 1, (args, result.stdout, result.stderr)
+                lines = result.stderr.strip().splitlines()
+                assert len(lines) == 1 and "Traceback" not in result.stderr, (args, lines)
+                assert f"the Chroma server at {url} did not answer within 3 s" in lines[0]
+                assert took < 120, (args, took)
+            listed = newsqa("list", "--json", data_dir=data, env=env)
+            assert listed.returncode == 0, listed.stderr
+            assert [a["title"] for a in json.loads(listed.stdout)] == [
+                "Neue Radwege für die Innenstadt"
+            ]
+            assert "listing from the article store" in listed.stderr
+        finally:
+            server.send_signal(signal.SIGCONT)
+    # Gone altogether: refused at once, with what to do.
+    gone = newsqa("stats", data_dir=data, env=env)
+    assert gone.returncode == 1
+    assert f"cannot reach the Chroma server at {url}" in gone.stderr
+    assert "chroma run" in gone.stderr and "Traceback" not in gone.stderr

@@ -174,6 +174,7 @@ class OpenAICompatibleEmbeddings(NewsEmbeddings):
         self.model_id = _openai_id(url, model)
         self.batch_size = batch_size
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.timeout_s = timeout_s
         self._client = httpx.Client(timeout=timeout_s, headers=headers)
 
     def _post(self, texts: Sequence[str]) -> list[list[float]]:
@@ -181,6 +182,11 @@ class OpenAICompatibleEmbeddings(NewsEmbeddings):
             response = self._client.post(
                 self.endpoint, json={"model": self.model, "input": list(texts)}
             )
+        except httpx.TimeoutException as exc:
+            raise EmbeddingError(
+                f"embedding server {self.endpoint} did not answer within {self.timeout_s:g} s "
+                "(NEWSQA_EMBEDDING_TIMEOUT_S)"
+            ) from exc
         except httpx.HTTPError as exc:
             raise EmbeddingError(f"embedding server {self.endpoint} unreachable: {exc}") from exc
         if response.status_code != 200:
@@ -228,6 +234,7 @@ class OpenAICompatibleEmbeddings(NewsEmbeddings):
             settings.embedding_model,
             api_key=settings.embedding_api_key,
             batch_size=settings.embedding_batch_size,
+            timeout_s=settings.embedding_timeout_s,
         )
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 
@@ -78,6 +79,9 @@ class SearchFilter:
         if self.date_from and (meta.date is None or meta.date < self.date_from):
             return False
         return not (self.date_to and (meta.date is None or meta.date > self.date_to))
+
+    def accepts_article(self, article: Article) -> bool:
+        return self.accepts(ArticleMeta(article.source, article.language, article.date))
 
     def where(self) -> dict[str, Any] | None:
         """This filter as a Chroma `where` clause (None when it filters nothing)."""
@@ -138,18 +142,79 @@ def unit_metadata(unit: SentenceUnit) -> dict[str, str | int]:
     return meta
 
 
+class StoreUnavailable(NewsqaError, RuntimeError):
+    """The Chroma server cannot be reached, or did not answer in time."""
+
+    exit_code = 1
+
+
+def _server_error(url: str, timeout_s: float, exc: BaseException) -> StoreUnavailable:
+    if isinstance(exc, httpx.TimeoutException):
+        return StoreUnavailable(
+            f"the Chroma server at {url} did not answer within {timeout_s:g} s "
+            "(NEWSQA_CHROMA_TIMEOUT_S): is it running, and not stopped or overloaded?"
+        )
+    reason = str(exc).removeprefix("[Errno 111] ") or type(exc).__name__
+    return StoreUnavailable(
+        f"cannot reach the Chroma server at {url} ({reason.lower()}): start it "
+        "(`chroma run --path DIR`) or correct NEWSQA_CHROMA_URL"
+    )
+
+
+class _ServerCall:
+    """Runs calls to a Chroma server so that a hung or absent server becomes one sentence
+    naming it, not a traceback ending in "[Errno 111]" or a wait without end."""
+
+    def __init__(self, url: str, timeout_s: float) -> None:
+        self.url, self.timeout_s = url, timeout_s
+
+    def __call__(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return call(*args, **kwargs)
+        except httpx.TransportError as exc:
+            raise _server_error(self.url, self.timeout_s, exc) from exc
+
+
+class _GuardedCollection:
+    """A Chroma collection whose every method call goes through a `_ServerCall`."""
+
+    def __init__(self, collection: Any, call: _ServerCall) -> None:
+        self._collection, self._call = collection, call
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._collection, name)
+        if not callable(value):
+            return value
+        return lambda *args, **kwargs: self._call(value, *args, **kwargs)
+
+
 def _chroma_client(settings: Settings) -> Any:
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
         if not url.hostname:
             raise ValueError(f"chroma_url {settings.chroma_url!r} has no host")
-        return chromadb.HttpClient(
-            host=url.hostname,
-            port=url.port or (443 if url.scheme == "https" else 8000),
-            ssl=url.scheme == "https",
-            settings=chroma_settings,
-        )
+        base = settings.chroma_url.rstrip("/")
+        timeout = settings.chroma_timeout_s
+        # chromadb's client talks to the server while it is made, with no timeout: ask first.
+        try:
+            httpx.get(f"{base}/api/v2/heartbeat", timeout=timeout, trust_env=False)
+        except httpx.TransportError as exc:
+            raise _server_error(base, timeout, exc) from exc
+        try:
+            client = chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except ValueError as exc:  # "Could not connect to a Chroma server"
+            raise _server_error(base, timeout, exc) from exc
+        # Its HTTP session has no timeout either (chromadb 1.x); give it ours.
+        session = getattr(getattr(client, "_server", None), "_session", None)
+        if isinstance(session, httpx.Client):
+            session.timeout = httpx.Timeout(timeout)
+        return client
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
@@ -176,12 +241,17 @@ class NewsStore:
             if self.docstore.get_meta("store_id") is None:
                 self.docstore.set_meta("store_id", uuid.uuid4().hex)
             self._client = _chroma_client(settings)
-            self.collection = self._client.get_or_create_collection(
+            call = _ServerCall(settings.chroma_url or "", settings.chroma_timeout_s)
+            collection = call(
+                self._client.get_or_create_collection,
                 name,
                 configuration={"hnsw": {"space": "cosine"}},
                 metadata={MODEL_KEY: self.model_id, UNIT_KEY: UNIT},
                 embedding_function=None,
             )
+            if settings.chroma_url:
+                collection = _GuardedCollection(collection, call)
+            self.collection = collection
         built_with = (self.collection.metadata or {}).get(MODEL_KEY)
         if (self.collection.metadata or {}).get(UNIT_KEY) != UNIT:
             raise StoreFormatMismatch(
@@ -381,7 +451,7 @@ class NewsStore:
         articles = self.docstore.articles()
         if flt is None or flt.empty:
             return articles
-        return [a for a in articles if flt.accepts(ArticleMeta(a.source, a.language, a.date))]
+        return [a for a in articles if flt.accepts_article(a)]
 
     def stats(self) -> CorpusStats:
         articles, chunks = self.docstore.counts()

@@ -120,8 +120,10 @@ class WriteLock:
                     time.sleep(_POLL_S)
             command = " ".join(os.path.basename(a) for a in sys.argv[:2]) or "python"
             since = datetime.now().strftime("%H:%M:%S")
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()} ({command}, since {since})\n".encode(), 0)
+            # Only for the message of a writer that waits: a full disk must not stop this one.
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"pid {os.getpid()} ({command}, since {since})\n".encode(), 0)
             return fd
         except BaseException:
             os.close(fd)

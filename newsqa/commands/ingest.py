@@ -12,7 +12,7 @@ from rich.progress import Progress as Bar
 from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from core.errors import NewsqaError
+from core.errors import NewsqaError, storage_error
 from core.settings import Settings
 from indexing.pipeline import IngestReport, Progress, ingest_sources
 
@@ -114,8 +114,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return exc.exit_code
     except Exception as exc:  # a store or model that cannot be used: say which and why
         # Plain print: a message a script may grep must not be re-wrapped to the terminal width.
-        print(f"newsqa ingest: {exc}", file=sys.stderr)
-        return 2
+        storage = storage_error(exc, settings.data_dir)
+        print(f"newsqa ingest: {storage or exc}", file=sys.stderr)
+        return 1 if storage else 2
     if args.json:
         print(json.dumps(_summary(report), ensure_ascii=False))
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import date
 
 from rich.console import Console
@@ -23,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from vectorstore.store import NewsStore, SearchFilter
+    from vectorstore.docstore import DocStore
+    from vectorstore.store import NewsStore, SearchFilter, StoreUnavailable, data_paths
 
     flt = SearchFilter(
         sources=tuple(args.source) if args.source else None,
@@ -31,8 +33,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         date_from=args.since,
         date_to=args.until,
     )
-    store = NewsStore(settings)
-    articles = store.list_articles(flt)
+    try:
+        articles = NewsStore(settings).list_articles(flt)
+    except StoreUnavailable as exc:
+        # The articles themselves are local: a list needs no vectors.
+        print(f"newsqa list: {exc}; listing from the article store alone", file=sys.stderr)
+        docstore = DocStore(data_paths(settings)["articles"])
+        articles = [a for a in docstore.articles() if flt.accepts_article(a)]
     if args.json:
         rows = [
             {
