@@ -16,6 +16,9 @@ export file (without extension) for records, or the file's parent folder for sin
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
+import stat
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -126,14 +129,63 @@ def load_file(path: Path, settings: Settings) -> Iterator[Loaded]:
         yield Failure(item=str(path), reason=f"could not read: {reason}")
 
 
-def _folder_files(folder: Path) -> Iterator[Path]:
-    """Files under `folder`, recursively, in sorted order; hidden files and folders skipped."""
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts):
+def _kind_of(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _folder_items(folder: Path) -> Iterator[Path | Failure]:
+    """The files under `folder`, recursively and in sorted order, and a Failure for everything
+    else it holds that is not read, with why: nothing is dropped without a word.
+
+    Hidden files and folders (".git", ".DS_Store") and a folder's README or LICENSE are passed
+    over as not news. A link to a file is read; a link to a folder is not followed (it can
+    loop, or lead out of the folder that was named)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except PermissionError:
+        yield Failure(item=str(folder), reason="folder cannot be read: permission denied")
+        return
+    except OSError as exc:
+        yield Failure(item=str(folder), reason=f"folder cannot be read: {exc.strerror}")
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.name.startswith("."):
             continue
-        if path.is_file() and path.name.lower() not in _FOLDER_NOTES:
-            yield path
+        try:
+            is_link = entry.is_symlink()
+            info = path.stat()  # follows a link
+        except FileNotFoundError:
+            target = os.readlink(path) if is_link else "?"
+            yield Failure(item=str(path), reason=f"broken symbolic link (to {target})")
+            continue
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                yield Failure(item=str(path), reason="symbolic link loop")
+            else:
+                yield Failure(item=str(path), reason=f"cannot be read: {exc.strerror}")
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            if is_link:
+                yield Failure(
+                    item=str(path),
+                    reason="link to a folder, not followed (name that folder to ingest it)",
+                )
+            else:
+                yield from _folder_items(path)
+        elif stat.S_ISREG(info.st_mode):
+            if entry.name.lower() not in _FOLDER_NOTES:
+                yield path
+        else:
+            yield Failure(item=str(path), reason=f"{_kind_of(info.st_mode)}, not a file")
 
 
 def load_url(url: str, settings: Settings) -> Iterator[Loaded]:
@@ -178,8 +230,11 @@ def load_source(source: str | Path, settings: Settings) -> Iterator[Loaded]:
         return
     path = Path(source).expanduser()
     if path.is_dir():
-        for file in _folder_files(path):
-            yield from load_file(file, settings)
+        for item in _folder_items(path):
+            if isinstance(item, Failure):
+                yield item
+            else:
+                yield from load_file(item, settings)
     elif path.is_file():
         yield from load_file(path, settings)
     elif path.exists():

@@ -340,3 +340,63 @@ def test_sigkill_midway_then_rerun_ends_as_one_clean_run(bench_dir: Path, tmp_pa
     assert crashed_chunks == clean_chunks
     assert crashed_chroma == clean_chroma
     assert crashed_origins == clean_origins
+
+
+def test_the_folder_walk_names_everything_it_does_not_read(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "ferry.txt").write_text(GOOD, encoding="utf-8")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "bus.txt").write_text(GERMAN, encoding="utf-8")
+    (folder / "linked-folder").symlink_to(outside, target_is_directory=True)
+    (folder / "linked-file.txt").symlink_to(outside / "bus.txt")
+    (folder / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    (folder / "loop.txt").symlink_to(folder / "loop.txt")
+    os.mkfifo(folder / "pipe.txt")
+    (folder / ".hidden.txt").write_text(GOOD, encoding="utf-8")
+    result = newsqa("ingest", str(folder), "--json", "--quiet", data_dir=tmp_path / "data")
+    summary = json.loads(result.stdout)
+    assert result.returncode == 1, result.stderr
+    assert summary["added"] == 2  # sub/ferry.txt and the linked file
+    failed = {Path(f["item"]).name: f["reason"] for f in summary["failed"]}
+    assert failed == {
+        "linked-folder": "link to a folder, not followed (name that folder to ingest it)",
+        "dangling.txt": f"broken symbolic link (to {tmp_path / 'gone.txt'})",
+        "loop.txt": "symbolic link loop",
+        "pipe.txt": "a named pipe, not a file",
+    }
+
+
+def test_an_unreadable_subfolder_is_named(tmp_path: Path, monkeypatch) -> None:
+    """Root reads every folder whatever its mode, so as root the test has scandir refuse the
+    folder the way the kernel refuses another user; as anyone else it is a real chmod 000."""
+    from core.records import Failure
+    from core.settings import Settings
+    from ingest import loaders
+
+    folder = tmp_path / "news"
+    (folder / "locked").mkdir(parents=True)
+    (folder / "ok.txt").write_text(GOOD, encoding="utf-8")
+    locked = folder / "locked"
+    if os.geteuid() == 0:
+        real = os.scandir
+
+        def scandir(path):
+            if Path(path) == locked:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real(path)
+
+        monkeypatch.setattr(loaders.os, "scandir", scandir)
+    else:
+        locked.chmod(0)
+    try:
+        items = list(loaders.load_source(folder, Settings(_env_file=None, data_dir=tmp_path)))
+    finally:
+        locked.chmod(0o755)
+    assert [i.title for i in items if not isinstance(i, Failure)] == [
+        "Harbour ferry returns after repairs"
+    ]
+    assert [i for i in items if isinstance(i, Failure)] == [
+        Failure(item=str(locked), reason="folder cannot be read: permission denied")
+    ]

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 from assistant.chat import NewsAssistant  # noqa: E402
 from core.settings import Settings  # noqa: E402
@@ -20,6 +21,7 @@ from webapp.auth import parse_auth  # noqa: E402
 from webapp.backend_status import BACKEND_LABELS  # noqa: E402
 from webapp.handlers import NewsApp  # noqa: E402
 from webapp.session import Conversation  # noqa: E402
+from webapp.throttle import LoginThrottle  # noqa: E402
 from webapp.uploads import ALLOWED_EXTENSIONS  # noqa: E402
 
 __all__ = ["NewsApp", "build_app", "launch", "layout"]
@@ -236,12 +238,14 @@ def launch(
 ) -> gr.Blocks:
     """Start the app on settings.host:settings.port (login if settings.auth is set)."""
     demo = build_app(settings, store=store, assistant=assistant)
+    auth = parse_auth(settings.auth)
     demo.launch(
         server_name=settings.host,
         server_port=settings.port,
         share=share,
-        auth=parse_auth(settings.auth),
+        auth=auth,
         auth_message="Log in to newsqa.",
+        app_kwargs={"middleware": [Middleware(LoginThrottle)]} if auth else None,
         max_file_size=f"{settings.max_upload_mb:g}mb",
         prevent_thread_lock=not block,
         show_error=True,

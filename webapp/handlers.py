@@ -10,8 +10,10 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import gradio as gr
+from gradio import utils as gradio_utils
 
 from assistant.backends import BACKENDS
 from assistant.cancel import Cancel
@@ -32,7 +34,7 @@ from webapp.backend_status import backend_status
 from webapp.feedback import append_feedback
 from webapp.gate import TurnLine
 from webapp.session import Conversation, build_filter, parse_day
-from webapp.uploads import check_files, check_urls
+from webapp.uploads import check_files, check_urls, discard_uploads
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,8 @@ class NewsApp:
         self.store = store or NewsStore(settings)
         self.assistant = assistant or NewsAssistant(settings, store=self.store)
         self.line = TurnLine()
+        # Where Gradio puts uploads; an upload is removed from there once it is ingested.
+        self.upload_folder = Path(gradio_utils.get_upload_folder())
 
     # ---- chat -----------------------------------------------------------------------------
 
@@ -232,12 +236,14 @@ class NewsApp:
     # ---- adding articles ------------------------------------------------------------------
 
     def add_articles(self, files: list[str] | None, urls: str):
-        files_ok = check_files(list(files or []), self.settings.max_upload_mb)
+        files = list(files or [])
+        files_ok = check_files(files, self.settings.max_upload_mb)
         urls_ok = check_urls(urls)
         sources = files_ok.sources + urls_ok.sources
         rejected = files_ok.rejected + urls_ok.rejected
         nothing = (gr.skip(), gr.skip(), gr.skip())
         if not sources:
+            discard_uploads(files, self.upload_folder)
             yield panels.report_html(None, rejected), *nothing
             return
         latest = _Latest()
@@ -250,6 +256,10 @@ class NewsApp:
                 )
             except BaseException as exc:  # reported in the page below
                 outcome["error"] = exc
+            finally:
+                # Rejected or ingested, an upload has no further use (and could hold anything);
+                # removed here, not by the page's handler, which ends if the page is closed.
+                discard_uploads(files, self.upload_folder)
 
         worker = threading.Thread(target=work, name="ingest", daemon=True)
         worker.start()

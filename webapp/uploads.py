@@ -67,3 +67,18 @@ def check_urls(text: str) -> Accepted:
         else:
             out.rejected.append(Failure(item=token, reason="not an http(s) URL"))
     return out
+
+
+def discard_uploads(paths: list[str], upload_folder: Path) -> None:
+    """Remove uploaded files once they are ingested (the store keeps what they held): Gradio
+    would keep every upload in its folder for as long as the app runs. Only files inside
+    `upload_folder` are touched, and the per-upload folder Gradio made when it empties."""
+    root = upload_folder.resolve()
+    for raw in paths:
+        path = Path(raw).resolve()
+        if root not in path.parents:
+            continue
+        path.unlink(missing_ok=True)
+        parent = path.parent
+        if parent != root and not any(parent.iterdir()):
+            parent.rmdir()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import uuid
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -43,21 +45,36 @@ def open_add_tab(page: Page) -> None:
     expect(page.locator("#nq-add")).to_be_visible()
 
 
-def add_files(page: Page, *paths) -> None:
+def upload_files(page: Page, *paths) -> None:
     page.locator("#nq-files input[type=file]").set_input_files([str(p) for p in paths])
     # Wait until Gradio has uploaded every file before pressing the button.
     expect(page.locator("#nq-files tr", has_text=paths[-1].stem)).to_have_count(1)
+
+
+def add_files(page: Page, *paths) -> None:
+    upload_files(page, *paths)
     page.click("#nq-add")
 
 
+def uploads_named(name: str) -> list[Path]:
+    """Copies of a file of that name in Gradio's upload folder."""
+    from gradio.utils import get_upload_folder
+
+    return list(Path(get_upload_folder()).rglob(name))
+
+
 def test_uploaded_file_is_added_and_answers_questions(page: Page, tmp_path):
-    story = tmp_path / "lakeside-racks.md"
+    # A name of this run's own, so that uploads of earlier runs cannot answer for it.
+    story = tmp_path / f"lakeside-racks-{uuid.uuid4().hex[:8]}.md"
     story.write_text(STORY)
     open_add_tab(page)
-    add_files(page, story)
+    upload_files(page, story)
+    assert uploads_named(story.name)  # Gradio holds the upload until it is ingested
+    page.click("#nq-add")
     report = page.locator("#nq-report .nq-report")
     expect(report).to_contain_text("1 added", timeout=60_000)
     expect(report).to_contain_text("0 failed")
+    assert uploads_named(story.name) == []  # and not after: the store has what it held
     expect(page.locator("#nq-corpus")).to_contain_text("8")
     screenshot(page, "add-articles.png")
     page.get_by_role("tab", name="Chat").click()
