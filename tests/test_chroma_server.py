@@ -150,7 +150,8 @@ def test_a_stopped_or_absent_server_costs_one_timeout_and_one_line(tmp_path: Pat
         finally:
             server.send_signal(signal.SIGCONT)
     # Gone altogether: refused at once, with what to do.
-    gone = newsqa("stats", data_dir=data, env=env)
-    assert gone.returncode == 1
-    assert f"cannot reach the Chroma server at {url}" in gone.stderr
-    assert "chroma run" in gone.stderr and "Traceback" not in gone.stderr
+    for args in (("stats",), ("ingest", str(tmp_path / "later.txt"), "--quiet")):
+        gone = newsqa(*args, data_dir=data, env=env)
+        assert gone.returncode == 1, (args, gone.stderr)
+        assert f"cannot reach the Chroma server at {url}" in gone.stderr, args
+        assert "chroma run" in gone.stderr and "Traceback" not in gone.stderr, args

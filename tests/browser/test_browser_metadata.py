@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from local_http import Route, serve
 from playwright.sync_api import expect
 
@@ -18,23 +19,28 @@ TEXT = (
 )
 
 
-def hostile(pixel: str) -> dict[str, str]:
+FIELDS = ("title", "source", "url", "author", "date")
+PLAIN = {
+    "title": "Harbour budget",
+    "source": "Riverton Desk",
+    "url": "https://example.org/budget",
+    "author": "Kim",
+    "date": "2026-01-05",
+}
+
+
+def hostile(pixel: str, field: str) -> dict[str, str]:
+    """A record whose `field` holds a blank line, Markdown and HTML after its plain value."""
     markdown = f"\n\n**bold** [a link]({pixel}) ![pixel]({pixel}) <b>tag</b>\n\n"
-    return {
-        "title": f"Harbour budget{markdown}",
-        "source": f"Riverton Desk{markdown}",
-        "url": f"https://example.org/budget{markdown}",
-        "author": f"Kim{markdown}",
-        "date": f"2026-01-05{markdown}",
-        "text": TEXT,
-    }
+    return {**PLAIN, field: PLAIN[field] + markdown, "text": TEXT}
 
 
-def test_markdown_and_html_in_every_metadata_field_stay_text(chromium, tmp_path):
+@pytest.mark.parametrize("field", FIELDS)
+def test_markdown_and_html_in_a_metadata_field_stay_text(chromium, tmp_path, field):
     with serve({"/pixel.png": Route(b"GIF89a", "image/gif")}) as site:
         pixel = site.url("/pixel.png")
         export = tmp_path / "hostile.jsonl"
-        export.write_text(json.dumps(hostile(pixel)) + "\n", encoding="utf-8")
+        export.write_text(json.dumps(hostile(pixel, field)) + "\n", encoding="utf-8")
         app = start_app(tmp_path / "data", ingest=False)
         try:
             report = ingest_sources([export], app.store, app.settings)
@@ -43,9 +49,10 @@ def test_markdown_and_html_in_every_metadata_field_stay_text(chromium, tmp_path)
             expect(answer).to_contain_text("harbour budget", timeout=60_000)
             answer.locator("details.nq-sources summary").first.click()
             chat = tab.locator("#nq-chat")
-            expect(chat).to_contain_text("**bold**")  # shown as the characters it is
+            if field in ("title", "source"):  # the fields a passage shows: as the characters
+                expect(chat).to_contain_text("**bold**")
             for element in ("strong", "img", "b", "a[href$='pixel.png']"):
-                assert chat.locator(element).count() == 0, element
+                assert chat.locator(element).count() == 0, (field, element)
             assert site.requests == []  # the page never loaded the pixel
         finally:
             app.demo.close()
