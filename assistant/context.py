@@ -5,25 +5,24 @@ numbers when it is shown too much, so each passage is cut down to the sentences 
 question (plus their neighbours, which carry the subject a sentence leaves implicit), in article
 order. Sentences are scored by the question's terms they share, weighted by how rare each term is
 among the sentences shown (names, numbers and rare words count most), with a bonus for numbers
-when the question asks for one. English question words reach German sentences through the
-project's small glossary; with an embeddings model the sentences' similarity to the question
-joins in, which carries any question in another language than the article (at a cost: e5 embeds
-some 30 sentences a second on two cores).
+when the question asks for one, plus each sentence's closeness to the question from its stored
+sentence vector (`Passage.sentences`, read back with the hits): that carries a question in any
+language e5 covers to the sentence that answers it, where the two share no word. It replaced a
+hand-written English→German glossary (bench figures: README, "Answering").
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.glossary import translations
 from assistant.models import Passage
 from assistant.questions import question_type
 from core.sentences import split_sentences
-from core.terms import analyse, analyse_query, raw_tokens
-from core.words import fold
+from core.terms import analyse, analyse_query
 
 # Marks text left out between two kept sentences, so the model does not read them as adjacent.
 GAP = " … "
@@ -40,7 +39,6 @@ class _Sentence:
     start: int  # offsets in the chunk text
     end: int
     terms: frozenset[str]
-    folded: str  # for the glossary's German stems, which match word beginnings
 
 
 def _sentences(passages: list[Passage]) -> list[_Sentence]:
@@ -51,9 +49,7 @@ def _sentences(passages: list[Passage]) -> list[_Sentence]:
         spans = split_sentences(passage.text) or [(0, len(passage.text))]
         for start, end in spans:
             text = passage.text[start:end]
-            out.append(
-                _Sentence(i, start, end, frozenset(analyse(text, passage.language)), fold(text))
-            )
+            out.append(_Sentence(i, start, end, frozenset(analyse(text, passage.language))))
     return out
 
 
@@ -66,17 +62,14 @@ def _scores(
     passages: list[Passage],
     question: str,
     embeddings: Embeddings | None,
+    dense_range: tuple[float, float] | None = None,
 ) -> list[float]:
     """One score per sentence, comparable across all the passages given."""
     if not sentences:
         return []
     query_terms = set(analyse_query(question))
-    # English question words carried into German through the glossary ("soldiers" -> "soldat"),
-    # so that a German sentence can match an English question without a model.
-    bridged = {de for word in raw_tokens(question) for de in translations(fold(word))}
-    matches = [
-        (s.terms & query_terms) | {f"~{de}" for de in bridged if de in s.folded} for s in sentences
-    ]
+
+    matches = [s.terms & query_terms for s in sentences]
     df: dict[str, int] = {}
     for matched in matches:
         for term in matched:
@@ -96,16 +89,45 @@ def _scores(
     top = max(lexical)
     scores = [s / top for s in lexical] if top > 0 else [0.0] * total
 
-    if embeddings is not None:
+    dense = _stored_similarities(sentences, passages)
+    if dense is None and embeddings is not None:
         texts = [passages[s.passage].text[s.start : s.end] for s in sentences]
         query_vec = embeddings.embed_query(question)
-        sims = [_cosine(query_vec, vec) for vec in embeddings.embed_documents(texts)]
-        low, high = min(sims), max(sims)
+        dense = [_cosine(query_vec, vec) for vec in embeddings.embed_documents(texts)]
+    if dense is not None:
+        low, high = dense_range or (min(dense), max(dense))
         spread = high - low
         # e5 cosines sit close together: only their order within these passages means much.
-        for i, sim in enumerate(sims):
+        for i, sim in enumerate(dense):
             scores[i] += _DENSE_WEIGHT * ((sim - low) / spread if spread > 0 else 0.0)
     return scores
+
+
+def closeness_range(passages: Sequence[Passage]) -> tuple[float, float] | None:
+    """The lowest and highest stored closeness of any sentence of these passages."""
+    values = [u.similarity for p in passages for u in p.sentences]
+    return (min(values), max(values)) if values else None
+
+
+def stored_closeness(passage: Passage, start: int, end: int) -> float | None:
+    """The cosine of the question and the stored vector of the passage's sentence at [start,
+    end) (chunk offsets; the best overlapping unit), or None without stored vectors."""
+    a, b = passage.start + start, passage.start + end
+    overlapping = [u.similarity for u in passage.sentences if u.start < b and a < u.end]
+    return max(overlapping) if overlapping else None
+
+
+def _stored_similarities(sentences: list[_Sentence], passages: list[Passage]) -> list[float] | None:
+    """Each sentence's closeness to the query from the passages' stored sentence vectors (the
+    best unit that overlaps it), or None when the passages came without them."""
+    if not any(p.sentences for p in passages):
+        return None
+    out = [stored_closeness(passages[s.passage], s.start, s.end) for s in sentences]
+    known = [sim for sim in out if sim is not None]
+    if not known:
+        return None
+    floor = min(known)
+    return [floor if sim is None else sim for sim in out]
 
 
 def _cosine(a: list[float], b: list[float]) -> float:
@@ -120,12 +142,14 @@ def best_sentences(
     n: int = 1,
     *,
     embeddings: Embeddings | None = None,
+    dense_range: tuple[float, float] | None = None,
 ) -> list[tuple[int, int, float]]:
     """The n sentences of the passage that best match `question` (or an answer sentence), best
     first, as (start, end, score) with start/end in ARTICLE offsets. Scores of 0 mean no term in
-    common; callers decide what is good enough."""
+    common; callers decide what is good enough. `dense_range` is the (lowest, highest) stored
+    closeness that the dense share is measured against (default: this passage's own)."""
     sentences = _sentences([passage])
-    scores = _scores(sentences, [passage], question, embeddings)
+    scores = _scores(sentences, [passage], question, embeddings, dense_range)
     order = sorted(range(len(sentences)), key=lambda i: (-scores[i], sentences[i].start))
     return [
         (passage.start + sentences[i].start, passage.start + sentences[i].end, scores[i])

@@ -12,9 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.context import best_sentences
-from assistant.glossary import term_or_translation_in
-from assistant.matching import name_in, names_in
+from assistant.context import best_sentences, closeness_range, stored_closeness
+from assistant.matching import name_in, name_share, names_in, term_in
 from assistant.models import Passage
 from assistant.questions import QuestionType, question_type
 from assistant.replies import decline_text
@@ -33,6 +32,13 @@ _DATE_RE = re.compile(
     r"dezember|yesterday|today|gestern|heute)\b",
     re.I,
 )
+
+
+# A sentence that shares no word with the question still answers it when the cosine of its
+# stored vector and the question's is at least this (e5's scale). On XQuAD's tuning half, the
+# best sentence of the right paragraph reaches it for 93.5% of the questions, the best one of
+# a wrong paragraph for 3.5%.
+DENSE_ALONE = 0.80
 
 
 @dataclass(frozen=True)
@@ -57,11 +63,12 @@ def _fits_type(kind: QuestionType, sentence: str, question_numbers: set[float]) 
 
 def _score(
     question: str, kind: QuestionType, sentence: str, rank_score: float
-) -> tuple[float, int]:
+) -> tuple[float, float]:
     """The sentence's score for the question, and how many key terms and names it shares."""
     folded = fold(sentence)
-    shared = sum(1 for t in _key_terms(question) if term_or_translation_in(t, folded))
-    shared_names = sum(1 for n in names_in(question) if name_in(n, folded))
+    shared = sum(1 for t in _key_terms(question) if term_in(t, folded))
+    # A name counts by the share of its parts found: "Kim Jong Un" is not "Kim Yo Jong".
+    shared_names = sum(name_share(n, folded) for n in names_in(question))
     score = rank_score + 0.6 * shared + 1.2 * shared_names
     if kind == "person" and names_in(sentence):
         score += 0.3
@@ -88,8 +95,12 @@ def pick_sentences(
     q_numbers = number_values(question)
     names = names_in(question)
     picks: list[Pick] = []
+    # Words are weighed within each passage, closeness across all of them: weighing the words
+    # of all passages together lost English news answers (rtqa-small), and weighing closeness
+    # within each passage lifted the best sentence of a passage that is about something else.
+    dense_range = closeness_range(passages)
     for passage in passages:
-        ranked = best_sentences(passage, question, 12)
+        ranked = best_sentences(passage, question, 12, dense_range=dense_range)
         for position, (start, end, rank_score) in enumerate(ranked):
             local_start, local_end = start - passage.start, end - passage.start
             sentence = passage.text[local_start:local_end]
@@ -99,7 +110,10 @@ def pick_sentences(
             if names and not any(name_in(n, fold(sentence)) for n in names):
                 continue
             score, overlap = _score(question, kind, sentence, rank_score)
-            if overlap == 0:  # nothing of the question in it: not an answer, however ranked
+            # Nothing of the question in it: an answer only if its meaning is close to the
+            # question's, as its stored vector says.
+            closeness = stored_closeness(passage, local_start, local_end) or 0.0
+            if overlap == 0 and closeness < DENSE_ALONE:
                 continue
             picks.append(Pick(passage, local_start, local_end, score - 0.05 * position))
     if not picks:

@@ -55,3 +55,21 @@ def names_in(sentence: str) -> list[str]:
 def name_in(name: str, folded_text: str) -> bool:
     """A name is found when any of its parts (or a part's stem) occurs in the folded text."""
     return any(term_in(fold(part), folded_text) for part in name.split() if len(part) > 1)
+
+
+def name_share(name: str, folded_text: str) -> float:
+    """The share of a name's parts found among the words of the folded text: a whole word, or
+    for a long part a word sharing its stem ("Kremlin"/"kreml"). A short part must be a word of
+    its own ("Yo" is not in "Jong")."""
+    parts = [fold(part) for part in name.split() if len(part) > 1]
+    if not parts:
+        return 0.0
+    text_words = set(words(folded_text))
+
+    def found(part: str) -> bool:
+        if part in text_words:
+            return True
+        stem = _shared_prefix(part)
+        return len(part) > 4 and any(w.startswith(stem) for w in text_words)
+
+    return sum(1 for part in parts if found(part)) / len(parts)

@@ -14,6 +14,15 @@ class Turn(BaseModel):
     content: str
 
 
+class SentenceScore(BaseModel):
+    """How close one sentence unit of a passage is to the question: the cosine of its stored
+    vector and the query's (read back from the store, not embedded again)."""
+
+    start: int  # article offsets
+    end: int
+    similarity: float
+
+
 class Passage(ArticleRef):
     """A retrieved chunk, numbered as the model sees it (`[number]`)."""
 
@@ -27,6 +36,7 @@ class Passage(ArticleRef):
     score: float = 0.0
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    sentences: list[SentenceScore] = Field(default_factory=list)
 
 
 class Citation(ArticleRef):

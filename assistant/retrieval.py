@@ -20,11 +20,10 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.glossary import translations
-from assistant.models import Passage
+from assistant.models import Passage, SentenceScore
 from core.records import Chunk
 from core.settings import Settings
-from core.words import content_terms, jaccard, shingles
+from core.words import jaccard, shingles
 from vectorstore.store import Hit, NewsStore, SearchFilter
 
 
@@ -80,14 +79,6 @@ def recency_penalty(published: date | None, as_of: date, weights: FusionWeights)
     return weights.recency * (1.0 - math.exp(-max(age, 0) / weights.recency_tau_days))
 
 
-def lexical_query(query: str) -> str:
-    """The query the BM25 side searches with: the question plus the German stems of its English
-    words, so that a vague English question ("How many soldiers are expected?") can match the
-    German report's "Soldaten" lexically instead of resting on the dense side alone."""
-    extra = dict.fromkeys(de for term in content_terms(query) for de in translations(term))
-    return " ".join([query, *extra])
-
-
 class HybridRetriever:
     """Finds the passages that best answer a question, numbered 1..k."""
 
@@ -118,20 +109,39 @@ class HybridRetriever:
         if k <= 0 or not query.strip():
             return []
         depth = max(self.candidate_k, k)
-        dense = self.store.search_dense(query, depth, flt)
-        lexical = self.store.search_lexical(lexical_query(query), depth, flt)
+        vector = self.store.embeddings.embed_query(query)
+        dense = self.store.search_vector(vector, depth, flt)
+        lexical = self.store.search_lexical(query, depth, flt)
         passages = self.rank(dense, lexical, k, as_of)
         if as_of is not None and len(passages) < k:
             # Later news filled the candidate lists: search again among articles dated up to
             # the question's day (the store's date filter leaves undated ones out, so those
             # found the first time are kept).
-            dense, lexical = self._dated_up_to(query, depth, flt, as_of, dense, lexical)
+            dense, lexical = self._dated_up_to(query, vector, depth, flt, as_of, dense, lexical)
             passages = self.rank(dense, lexical, k, as_of)
-        return passages
+        return self._with_sentences(passages, vector)
+
+    def _with_sentences(self, passages: list[Passage], vector: list[float]) -> list[Passage]:
+        """The passages with their sentences' closeness to the query, from the stored vectors."""
+        if not passages:
+            return passages
+        scores = self.store.sentence_similarities(vector, [p.chunk_id for p in passages])
+        return [
+            p.model_copy(
+                update={
+                    "sentences": [
+                        SentenceScore(start=s, end=e, similarity=sim)
+                        for s, e, sim in scores.get(p.chunk_id, [])
+                    ]
+                }
+            )
+            for p in passages
+        ]
 
     def _dated_up_to(
         self,
         query: str,
+        vector: list[float],
         depth: int,
         flt: SearchFilter | None,
         as_of: date,
@@ -149,8 +159,8 @@ class HybridRetriever:
             return sorted(again + undated, key=lambda h: -h.score)
 
         return (
-            merged(self.store.search_dense(query, depth, dated), dense),
-            merged(self.store.search_lexical(lexical_query(query), depth, dated), lexical),
+            merged(self.store.search_vector(vector, depth, dated), dense),
+            merged(self.store.search_lexical(query, depth, dated), lexical),
         )
 
     def rank(

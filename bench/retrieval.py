@@ -42,7 +42,6 @@ from assistant.retrieval import (  # noqa: E402
     DEFAULT_WEIGHTS,
     FusionWeights,
     HybridRetriever,
-    lexical_query,
 )
 from core.settings import Settings  # noqa: E402
 from indexing.pipeline import Progress, ingest_sources  # noqa: E402
@@ -184,7 +183,7 @@ def run_set(name: str, args: argparse.Namespace) -> None:
             started = time.perf_counter()
             dense = dense_hits(store, v, depth)
             searched = time.perf_counter()
-            lexical = store.search_lexical(lexical_query(q.text), depth)
+            lexical = store.search_lexical(q.text, depth)
             parts["vector search"].append(searched - started)
             parts["BM25 search"].append(time.perf_counter() - searched)
             cands.append((q, Candidates(dense, lexical)))

@@ -137,20 +137,6 @@ def test_embeddings_carry_an_english_question_over_a_german_report(settings: Set
     assert selected.context == "Bis 2027 sollen weitere 6.000 Soldaten hinzukommen."
 
 
-def test_an_english_question_reaches_german_sentences_through_the_glossary() -> None:
-    # "soldiers" shares no stem with "Soldaten"; the glossary carries it across ("soldat",
-    # "truppe"), so the German passage, second here, is cut instead of kept whole.
-    _, second = select_context(
-        [passage(1, WEATHER, "en"), passage(2, REPORT, "de")],
-        "Where are the soldiers stationed?",
-        max_sentences=2,
-        neighbours=0,
-    )
-    kept = second.context.split(GAP)
-    assert 1 <= len(kept) < 7
-    assert all("Soldaten" in s or "Truppe" in s for s in kept)
-
-
 def test_an_empty_passage_has_no_sentences_and_an_empty_context() -> None:
     empty = passage(1, "", "en")
     assert best_sentences(empty, "anything", n=3) == []

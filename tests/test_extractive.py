@@ -1,15 +1,24 @@
-"""The extractive backend: quote the sentence that answers, cite it, or decline."""
+"""The extractive backend: quote the sentence that answers, cite it, or decline.
+
+The passages are given their sentences' closeness to the question as the retriever gives them:
+cosines of the real e5 vectors of each sentence and of the question (the store holds the same
+vectors; tests/test_sentence_evidence.py reads them back from it)."""
 
 from __future__ import annotations
 
+import functools
+import math
 from datetime import date
 
 import pytest
 
 from assistant.extractive import extractive_answer, pick_sentences
-from assistant.models import Passage
+from assistant.models import Passage, SentenceScore
 from assistant.questions import question_type
 from assistant.replies import REPLIES
+from core.sentences import split_sentences
+from core.settings import Settings
+from vectorstore.embeddings import make_embeddings
 
 DECLINE_EN, DECLINE_DE = REPLIES["decline"]["en"], REPLIES["decline"]["de"]
 
@@ -48,6 +57,37 @@ def passage(number: int, text: str) -> Passage:
 PASSAGES = [passage(1, TROOPS), passage(2, EXPECTED), passage(3, SISTER)]
 
 
+@functools.cache
+def _embeddings():
+    return make_embeddings(Settings(_env_file=None))
+
+
+def scored(question: str, passages: list[Passage] = PASSAGES) -> list[Passage]:
+    """The passages with each sentence's cosine to `question`, as retrieval hands them over."""
+    model = _embeddings()
+    query = model.embed_query(question)
+    out = []
+    for p in passages:
+        spans = split_sentences(p.text)
+        vectors = model.embed_documents([p.text[a:b] for a, b in spans])
+        units = [
+            SentenceScore(start=p.start + a, end=p.start + b, similarity=_cosine(query, v))
+            for (a, b), v in zip(spans, vectors, strict=True)
+        ]
+        out.append(p.model_copy(update={"sentences": units}))
+    return out
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True)) / (
+        math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    )
+
+
+def answer(question: str, query: str | None = None) -> str:
+    return extractive_answer(question, scored(query or question), query=query)
+
+
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
@@ -64,50 +104,48 @@ def test_the_question_says_what_kind_of_answer_it_wants(question: str, kind: str
 
 
 def test_how_many_expected_quotes_the_sentence_with_the_expected_number() -> None:
-    answer = extractive_answer("How many soldiers are expected?", PASSAGES)
-    first = answer.splitlines()[0]
+    first = answer("How many soldiers are expected?").splitlines()[0]
     assert "6000 werden erwartet" in first
     assert first.endswith("[2]")
 
 
 def test_a_german_question_is_answered_from_the_same_sentence() -> None:
-    answer = extractive_answer("Wie viele Soldaten befinden sich bereits in der Ukraine?", PASSAGES)
-    assert "11.000" in answer.splitlines()[0]
+    reply = answer("Wie viele Soldaten befinden sich bereits in der Ukraine?")
+    assert "11.000" in reply.splitlines()[0]
 
 
 def test_who_is_includes_the_sentence_that_introduces_the_person() -> None:
-    answer = extractive_answer("Who is Kim Yo Jong?", PASSAGES)
-    assert "Schwester" in answer and "Kim Yo Jong" in answer
-    assert answer.endswith("[3]")
-    assert answer.count("[") == 1  # one quotation, one citation
+    reply = answer("Who is Kim Yo Jong?")
+    assert "Schwester" in reply and "Kim Yo Jong" in reply
+    assert reply.endswith("[3]")
+    assert reply.count("[") == 1  # one quotation, one citation
 
 
 def test_the_answer_is_a_verbatim_quote_of_the_passage() -> None:
-    pick = pick_sentences("How many soldiers are expected?", PASSAGES)[0]
-    quoted = extractive_answer("How many soldiers are expected?", PASSAGES).splitlines()[0]
+    question = "How many soldiers are expected?"
+    pick = pick_sentences(question, scored(question))[0]
+    quoted = answer(question).splitlines()[0]
     assert pick.passage.text[pick.start : pick.end] in quoted
 
 
 def test_a_number_question_with_no_number_about_it_is_declined() -> None:
     question = "What is the population of Pyongyang?"
-    assert pick_sentences(question, PASSAGES) == []
-    assert extractive_answer(question, PASSAGES) == DECLINE_EN
+    assert pick_sentences(question, scored(question)) == []
+    assert answer(question) == DECLINE_EN
 
 
 def test_a_question_about_someone_never_named_is_declined() -> None:
-    assert extractive_answer("Who is Olaf Scholz?", PASSAGES) == DECLINE_EN
+    assert answer("Who is Olaf Scholz?") == DECLINE_EN
 
 
 def test_a_question_sharing_nothing_with_the_passages_is_declined() -> None:
-    assert extractive_answer("What does the recipe recommend for dessert?", PASSAGES) == DECLINE_EN
+    assert answer("What does the recipe recommend for dessert?") == DECLINE_EN
 
 
 def test_a_german_question_is_declined_in_german() -> None:
-    assert extractive_answer("Wer ist Olaf Scholz?", PASSAGES) == DECLINE_DE
+    assert answer("Wer ist Olaf Scholz?") == DECLINE_DE
 
 
 def test_the_follow_up_query_decides_what_is_picked() -> None:
-    answer = extractive_answer(
-        "What did she warn about?", PASSAGES, query="What did she warn about? (Kim Yo Jong)"
-    )
-    assert "warnte Kim Yo Jong" in answer
+    reply = answer("What did she warn about?", query="What did she warn about? (Kim Yo Jong)")
+    assert "warnte Kim Yo Jong" in reply

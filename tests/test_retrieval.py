@@ -12,7 +12,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
 from assistant.evaluation.corpus import doc_ids_by_article, record_ids_by_origin, store_origins
-from assistant.retrieval import DEFAULT_WEIGHTS, HybridRetriever, lexical_query, recency_penalty
+from assistant.retrieval import DEFAULT_WEIGHTS, HybridRetriever, recency_penalty
 from core.settings import Settings
 from core.words import jaccard, shingles
 from indexing.pipeline import ingest_sources
@@ -138,18 +138,6 @@ def test_an_english_question_finds_the_german_report(
     store, _ = corpus
     passages = retriever.retrieve("How many more soldiers are expected in Lithuania?", k=3)
     assert bench_id(store, passages[0].article_id) == "troops"
-
-
-def test_the_lexical_side_also_searches_german_words_for_an_english_question(
-    corpus: tuple[NewsStore, Settings],
-) -> None:
-    store, _ = corpus
-    plain = store.search_lexical("How many soldiers are expected?", 5)
-    assert "troops" not in {bench_id(store, hit.chunk.article_id) for hit in plain}
-    query = lexical_query("How many soldiers are expected?")
-    assert "soldat" in query.split()
-    [top] = store.search_lexical(query, 1)
-    assert bench_id(store, top.chunk.article_id) == "troops"
 
 
 def test_passages_are_numbered_and_carry_the_article_and_exact_offsets(

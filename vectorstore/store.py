@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 
 import chromadb
 import httpx
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 
@@ -395,6 +396,35 @@ class NewsStore:
         top = sorted(best.items(), key=lambda item: -item[1])[:k]
         chunks = {c.id: c for c in self.docstore.get_chunks([cid for cid, _ in top])}
         return [Hit(chunks[cid], score) for cid, score in top if cid in chunks]
+
+    def sentence_similarities(
+        self, vector: Sequence[float], chunk_ids: Sequence[str]
+    ) -> dict[str, list[tuple[int, int, float]]]:
+        """For each chunk, its sentence units as (start, end, cosine to `vector`), in article
+        offsets: the stored vectors, read back, so that choosing a passage's sentences costs no
+        embedding at question time."""
+        out: dict[str, list[tuple[int, int, float]]] = {c: [] for c in chunk_ids}
+        articles = sorted({c.rsplit(":", 1)[0] for c in chunk_ids})
+        if not articles:
+            return out
+        found = self.collection.get(
+            where={"article_id": {"$in": articles}}, include=["embeddings", "metadatas"]
+        )
+        query = np.asarray(vector, dtype=np.float32)
+        query_norm = float(np.linalg.norm(query)) or 1.0
+        for unit, embedding, meta in zip(
+            found["ids"], found["embeddings"], found["metadatas"], strict=True
+        ):
+            chunks = [c for c in chunk_ids_of(unit) if c in out]
+            if not chunks:
+                continue
+            vec = np.asarray(embedding, dtype=np.float32)
+            cosine = float(vec @ query) / ((float(np.linalg.norm(vec)) or 1.0) * query_norm)
+            for chunk in chunks:
+                out[chunk].append((int(meta["start"]), int(meta["end"]), cosine))
+        for spans in out.values():
+            spans.sort()
+        return out
 
     def refresh_lexical(self) -> bool:
         """Bring the BM25 index in step with the article store now; True if it was rebuilt.
