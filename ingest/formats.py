@@ -230,8 +230,8 @@ _BLANK = re.compile(rb"[ \t\r\n]*")
 class _Capped:
     """A decompressing reader that stops at `limit` bytes out."""
 
-    def __init__(self, handle: IO[bytes], limit: int, path: Path) -> None:
-        self.handle, self.limit, self.path, self.total = handle, limit, path, 0
+    def __init__(self, handle: IO[bytes], limit: int) -> None:
+        self.handle, self.limit, self.total = handle, limit, 0
 
     def read(self, size: int) -> bytes:
         data = self.handle.read(size)
@@ -252,7 +252,7 @@ def _open_binary(path: Path, settings: Settings) -> Iterator[IO[bytes] | _Capped
         return
     limit = max(int(settings.max_file_mb * 1024 * 1024), MAX_GZIP_RATIO * path.stat().st_size)
     with gzip.open(path, "rb") as handle:
-        yield _Capped(handle, limit, path)
+        yield _Capped(handle, limit)
 
 
 def _check_text(path: Path, settings: Settings) -> None:
