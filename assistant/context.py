@@ -8,7 +8,8 @@ among the sentences shown (names, numbers and rare words count most), with a bon
 when the question asks for one, plus each sentence's closeness to the question from its stored
 sentence vector (`Passage.sentences`, read back with the hits): that carries a question in any
 language e5 covers to the sentence that answers it, where the two share no word. It replaced a
-hand-written English→German glossary (bench figures: README, "Answering").
+hand-written English→German glossary (figures: README, Benchmarks, "Sentence choice from the
+stored vectors").
 """
 
 from __future__ import annotations
