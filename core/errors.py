@@ -6,6 +6,10 @@ traceback."""
 
 from __future__ import annotations
 
+import errno
+import shutil
+import sqlite3
+
 
 class NewsqaError(Exception):
     # 2: the input or the configuration is wrong; 1: a service (a model, a server) failed.
@@ -21,10 +25,6 @@ def storage_error(exc: BaseException, data_dir: object) -> str | None:
     one sentence with what to do, or None when `exc` is not one: that is a bug, and keeps its
     traceback. Chroma's embedded database reports through its own error types, told by module
     so that this bottom layer imports none of it."""
-    import errno
-    import shutil
-    import sqlite3
-
     text = str(exc)
     from_chroma = type(exc).__module__.startswith("chromadb")
     if not isinstance(exc, OSError | sqlite3.Error) and not from_chroma:
