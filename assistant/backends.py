@@ -8,7 +8,6 @@ evaluator's workers read; `make_backend` builds one from the settings.
 
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -20,8 +19,6 @@ from assistant import health
 from assistant.answer import (
     answer_messages,
     evidence_passages,
-    needs_translation,
-    translate_evidence,
 )
 from assistant.cancel import Cancel
 from assistant.citations import citation_for, is_decline, split_answer
@@ -29,10 +26,10 @@ from assistant.events import CitationResolved, Token
 from assistant.extractive import extractive_answer
 from assistant.llm import BackendError, cancellable, local_worker, make_chat_model
 from assistant.models import Passage, Turn
-from assistant.replies import decline_text
 from assistant.rewrite import rewrite_rule_based, rewrite_with_llm
 from core.markers import find_markers
 from core.settings import JudgeBackend, LLMBackend, Settings
+from core.tokens import get_encoding
 
 
 @dataclass(frozen=True)
@@ -144,18 +141,12 @@ class ModelBackend(AnswerBackend):
         spent: Spent,
     ) -> Iterator[Token | CitationResolved]:
         model = cancellable(self.model, cancel)
-        evidence = evidence_passages(asked, passages)
-        if not evidence:
-            yield Token(decline_text(question))
-            return
-        if needs_translation(question, evidence):
-            mark = time.perf_counter()
-            try:
-                evidence = translate_evidence(model, question, evidence)
-            except Exception as exc:  # connection refused, server error
-                raise BackendError(f"the answer model failed: {exc}") from exc
-            spent.timings["translate"] = time.perf_counter() - mark
+        evidence = evidence_passages(asked, passages, self._count_tokens)
         yield from stream_model_answer(model, asked, evidence, spent.tokens)
+
+    def _count_tokens(self, text: str) -> int:
+        encoding = get_encoding(self.settings.tokenizer, self.settings.tiktoken_cache_dir)
+        return len(encoding.encode(text, disallowed_special=()))
 
 
 class LocalBackend(ModelBackend):

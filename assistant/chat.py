@@ -9,31 +9,34 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from datetime import date
 
 from assistant.backends import AnswerBackend, Spent, backend_class, citations_as_written
 from assistant.cancel import Cancel
-from assistant.citations import check_answer
+from assistant.citations import CheckedAnswer, check_answer
 from assistant.context import select_context
 from assistant.events import (
     AnswerEvent,
+    AnswerReplaced,
     CitationResolved,
     Done,
     PassagesFound,
     QueryRewritten,
     Token,
 )
-from assistant.models import Answer, Turn
+from assistant.models import Answer, Passage, Turn
 from assistant.replies import decline_text
 from assistant.retrieval import HybridRetriever
 from assistant.rewrite import chitchat_reply, rewrite_rule_based
+from assistant.verify import FigureGate, Ungrounded, verify
 from core.errors import NewsqaError
 from core.settings import Settings
 from vectorstore.store import NewsStore, SearchFilter
 
 __all__ = [
     "AnswerEvent",
+    "AnswerReplaced",
     "CitationResolved",
     "Done",
     "NewsAssistant",
@@ -146,25 +149,28 @@ class NewsAssistant:
         yield PassagesFound(passages)
 
         mark = time.perf_counter()
-        text = ""
         # The backend answers the question itself, with the names it refers to spelled out:
         # a search query (the rewrite) is no question to answer.
-        events = (
-            answerer.answer(
-                question, rewrite_rule_based(question, history), passages, cancel, spent
-            )
-            if passages
-            else iter([Token(decline_text(question))])
-        )
-        for event in events:
-            if isinstance(event, Token):
-                if not text:
-                    spent.timings["first_token"] = time.perf_counter() - mark
-                text += event.text
-            yield event
+        asked = rewrite_rule_based(question, history)
+        if not passages:
+            events: Iterator[Token | CitationResolved] = iter([Token(decline_text(question))])
+        else:
+            events = answerer.answer(question, asked, passages, cancel, spent)
+        if answerer.instant:  # quotes from the passages: nothing to verify
+            text = ""
+            for event in events:
+                if isinstance(event, Token):
+                    if not text:
+                        spent.timings["first_token"] = time.perf_counter() - mark
+                    text += event.text
+                yield event
+            checked, replaced = check_answer(text, passages), None
+        else:
+            checked, replaced = yield from _verified(question, asked, events, passages, spent, mark)
+            if replaced is not None:
+                yield AnswerReplaced(checked.text, replaced)
+                yield from citations_as_written(checked.text, passages)
         spent.timings["answer"] = time.perf_counter() - mark
-
-        checked = check_answer(text, passages)
         spent.timings["total"] = time.perf_counter() - started
         yield Done(
             Answer(
@@ -175,11 +181,54 @@ class NewsAssistant:
                 passages=passages,
                 checks=checked.checks,
                 declined=checked.declined or not passages,
+                replaced=replaced,
                 backend=answerer.name,
                 timings=spent.timings,
                 tokens=spent.tokens,
             )
         )
+
+
+def _verified(
+    question: str,
+    asked: str,
+    events: Iterator[Token | CitationResolved],
+    passages: Sequence[Passage],
+    spent: Spent,
+    mark: float,
+) -> Generator[AnswerEvent, None, tuple[CheckedAnswer, str | None]]:
+    """Stream a model's answer through the figure gate, then verify it (assistant/verify.py).
+
+    Citations are resolved from the verified text, not as the model writes them: a marker of a
+    sentence the verification drops must not light up a passage."""
+    gate = FigureGate(asked, passages)
+    shown = False
+    stopped = None
+    try:
+        for event in events:
+            if not isinstance(event, Token):
+                continue
+            release = gate.feed(event.text)
+            if release:
+                if not shown:
+                    spent.timings["first_token"] = time.perf_counter() - mark
+                    shown = True
+                yield Token(release)
+        release = gate.finish()
+        if release:
+            if not shown:
+                spent.timings["first_token"] = time.perf_counter() - mark
+            yield Token(release)
+    except Ungrounded as exc:  # the text so far ends in the ungrounded figure: verify drops it
+        stopped = str(exc)
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:  # a generator: ends the model's work now
+            close()
+    verified = verify(question, asked, gate.text, passages, stopped=stopped)
+    if verified.replaced is None:
+        yield from citations_as_written(verified.checked.text, passages)
+    return verified.checked, verified.replaced
 
 
 def _small_talk(question: str, reply: str, backend: str, started: float) -> Iterator[AnswerEvent]:

@@ -14,7 +14,7 @@ After generation the answer is split into sentences. For each one:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 
 from assistant.glossary import term_or_translation_in
@@ -80,16 +80,25 @@ def _support_text(passage: Passage) -> str:
     return fold(f"{passage.title}\n{passage.text}")
 
 
-def unsupported_reason(sentence: str, cited: Sequence[Passage]) -> str | None:
-    """Why the cited passages do not back the sentence's numbers or names; None when they do."""
+def passage_figures(passages: Sequence[Passage]) -> set[float]:
+    """Every figure the passages (titles and dates included) state. Small number words count
+    here ("vier" backs an answer's "4"), though not in an answer, where they are prose."""
+    figures: set[float] = set()
+    for passage in passages:
+        figures |= number_values(f"{passage.title}\n{passage.text}", small_words=True)
+        if passage.date:
+            figures |= {float(passage.date.year), float(passage.date.day)}
+    return figures
+
+
+def unsupported_reason(
+    sentence: str, cited: Sequence[Passage], given: Set[float] = frozenset()
+) -> str | None:
+    """Why the cited passages do not back the sentence's numbers or names; None when they do.
+    `given`: figures the question states, which an answer may repeat."""
     if not cited:
         return "cites no passage"
-    passage_numbers: set[float] = set()
-    for passage in cited:
-        passage_numbers |= number_values(f"{passage.title}\n{passage.text}")
-        if passage.date:
-            passage_numbers |= {float(passage.date.year), float(passage.date.day)}
-    missing = sorted(number_values(sentence) - passage_numbers)
+    missing = sorted(number_values(sentence) - passage_figures(cited) - given)
     if missing:
         shown = ", ".join(format_number(v) for v in missing)
         return f"{shown} appears in no cited passage"
@@ -112,9 +121,9 @@ def support_score(sentence: str, text: str) -> float:
     return 3.0 * shared_numbers + 2.0 * shared_names + shared_terms
 
 
-def _backs(sentence: str, passage: Passage) -> bool:
+def _backs(sentence: str, passage: Passage, given: Set[float]) -> bool:
     """Whether a passage backs an unmarked sentence well enough to cite it unasked."""
-    if unsupported_reason(sentence, [passage]) is not None:
+    if unsupported_reason(sentence, [passage], given) is not None:
         return False
     numbers = number_values(sentence)
     names = names_in(strip_markers(sentence))
@@ -146,7 +155,7 @@ def support_span(sentence: str, passage: Passage) -> tuple[int, int, str]:
 
 def _find_verbatim(quote: str, text: str) -> tuple[int, int] | None:
     """Where `quote` occurs in `text`, white space compared loosely (quotes are re-spaced)."""
-    words = quote.split()
+    words = quote.replace("**", "").split()  # ** marks the short answer inside a quote
     if not words:
         return None
     pattern = r"\s+".join(re.escape(w) for w in words)
@@ -185,8 +194,11 @@ def _with_markers(sentence: str, markers: Sequence[int]) -> str:
     return f"{bare} {tags}"
 
 
-def check_answer(text: str, passages: Sequence[Passage]) -> CheckedAnswer:
-    """Check and repair the markers of a generated answer against the passages it was shown."""
+def check_answer(
+    text: str, passages: Sequence[Passage], given: Set[float] = frozenset()
+) -> CheckedAnswer:
+    """Check and repair the markers of a generated answer against the passages it was shown
+    (`given`: the figures the question states)."""
     by_number = {p.number: p for p in passages}
     declined = is_decline(text)
     out_sentences: list[str] = []
@@ -198,14 +210,15 @@ def check_answer(text: str, passages: Sequence[Passage]) -> CheckedAnswer:
         removed = [m for m in written if m not in by_number]
         added: list[int] = []
         says_no = is_decline(sentence)
-        reason = None if says_no else unsupported_reason(sentence, [by_number[m] for m in kept])
+        cited = [by_number[m] for m in kept]
+        reason = None if says_no else unsupported_reason(sentence, cited, given)
         if reason is not None:  # unmarked, or marked with passages that do not back it
-            candidates = [p for p in passages if _backs(sentence, p)]
+            candidates = [p for p in passages if _backs(sentence, p, given)]
             if candidates:
                 best = max(candidates, key=lambda p: support_score(sentence, p.text))
                 added = [best.number]
                 removed, kept = removed + kept, []
-                reason = unsupported_reason(sentence, [best])
+                reason = unsupported_reason(sentence, [best], given)
         markers = kept + added
         supported = reason is None
         checks.append(

@@ -15,7 +15,7 @@ stored vectors").
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
@@ -210,3 +210,60 @@ def _join(text: str, kept: list[_Sentence]) -> str:
         else:
             runs.append((sentence.start, sentence.end))
     return GAP.join(text[start:end].strip() for start, end in runs)
+
+
+def evidence_context(
+    passages: list[Passage],
+    question: str,
+    *,
+    budget: int,
+    count_tokens: Callable[[str], int],
+    max_passages: int = 4,
+    neighbours: int = 1,
+) -> list[Passage]:
+    """What the answering model reads: the best sentences of all the passages, each with its
+    neighbours, taken best first until `budget` tokens are spent, from at most `max_passages`
+    passages. Each copy's `context` holds its kept sentences in article order; the passages come
+    best first (a small model reads the first passage most carefully).
+
+    Scores are comparable across the passages (one scoring of all their sentences), so a second
+    passage gets room only when its sentences beat the first one's next best. The best sentence
+    is always kept, whatever the budget.
+    """
+    sentences = _sentences(passages)
+    if not sentences:
+        return []
+    scores = _scores(sentences, passages, question, None)
+    members: dict[int, list[int]] = {}
+    for idx, sentence in enumerate(sentences):
+        members.setdefault(sentence.passage, []).append(idx)
+    kept: dict[int, set[int]] = {}  # passage index -> kept sentence indexes
+    first_seen: list[int] = []
+    spent = 0
+    for i in sorted(range(len(sentences)), key=lambda i: (-scores[i], i)):
+        p = sentences[i].passage
+        if p not in kept and len(kept) >= max_passages:
+            continue
+        row = members[p]
+        pos = row.index(i)
+        new = [j for j in row[max(0, pos - neighbours) : pos + neighbours + 1]]
+        new = [j for j in new if j not in kept.get(p, set())]
+        if not new:
+            continue
+        text = " ".join(passages[p].text[sentences[j].start : sentences[j].end] for j in new)
+        cost = count_tokens(text) + (0 if p in kept else _HEADER_TOKENS)
+        if kept and spent + cost > budget:
+            continue  # a shorter sentence further down may still fit
+        spent += cost
+        if p not in kept:
+            first_seen.append(p)
+        kept.setdefault(p, set()).update(new)
+    out = []
+    for p in first_seen:
+        chosen = [sentences[j] for j in members[p] if j in kept[p]]
+        out.append(passages[p].model_copy(update={"context": _join(passages[p].text, chosen)}))
+    return out
+
+
+# The passage header the prompt adds (number, title, source, date), in tokens.
+_HEADER_TOKENS = 25

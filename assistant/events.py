@@ -28,8 +28,16 @@ class CitationResolved:
 
 
 @dataclass(frozen=True)
+class AnswerReplaced:
+    """The verification replaced what was streamed so far: show `text` instead."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Done:
     answer: Answer
 
 
-AnswerEvent = QueryRewritten | PassagesFound | Token | CitationResolved | Done
+AnswerEvent = QueryRewritten | PassagesFound | Token | CitationResolved | AnswerReplaced | Done

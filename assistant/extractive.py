@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from assistant.context import best_sentences, closeness_range, stored_closeness
 from assistant.matching import name_in, name_share, names_in, term_in
 from assistant.models import Passage
-from assistant.questions import QuestionType, question_type
+from assistant.questions import DATE_WORDS, QuestionType, holds_type, question_type
 from assistant.replies import decline_text
-from core.numbers import number_values
+from core.numbers import find_numbers, number_values
 from core.sentences import split_sentences
 from core.words import content_terms, fold
 
@@ -25,13 +25,6 @@ _QUESTION_WORDS_WORDS = """
     what which who whom whose when where why how many much long old did does was were is are
     wer wen wem was wann wo warum wie viele welche welcher welches"""
 _QUESTION_WORDS = frozenset(_QUESTION_WORDS_WORDS.split())
-_DATE_RE = re.compile(
-    r"\b(?:1[89]\d\d|20\d\d|monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|"
-    r"dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|january|february|march|april|may|june|"
-    r"july|august|september|october|november|december|januar|februar|märz|mai|juni|juli|oktober|"
-    r"dezember|yesterday|today|gestern|heute)\b",
-    re.I,
-)
 
 
 # A sentence that shares no word with the question still answers it when the cosine of its
@@ -51,14 +44,6 @@ class Pick:
 
 def _key_terms(question: str) -> list[str]:
     return [t for t in content_terms(question) if t not in _QUESTION_WORDS]
-
-
-def _fits_type(kind: QuestionType, sentence: str, question_numbers: set[float]) -> bool:
-    if kind == "number":
-        return bool(number_values(sentence) - question_numbers)
-    if kind == "date":
-        return bool(_DATE_RE.search(sentence))
-    return True
 
 
 def _score(
@@ -104,7 +89,7 @@ def pick_sentences(
         for position, (start, end, rank_score) in enumerate(ranked):
             local_start, local_end = start - passage.start, end - passage.start
             sentence = passage.text[local_start:local_end]
-            if not sentence.strip() or not _fits_type(kind, sentence, q_numbers):
+            if not sentence.strip() or not holds_type(kind, sentence, q_numbers):
                 continue
             # A question about a named person or place needs a sentence that names it.
             if names and not any(name_in(n, fold(sentence)) for n in names):
@@ -144,12 +129,89 @@ def _quote(text: str) -> str:
 
 
 def extractive_answer(question: str, passages: Sequence[Passage], query: str | None = None) -> str:
-    """Quoted answering sentences with [n] markers, or the plain decline sentence.
+    """The short answer first (when the best sentence holds a figure or date the question asks
+    for), then the quoted answering sentences with [n] markers, the short answer in **bold**
+    inside its quote; or the plain decline sentence.
 
     `query` is the standalone rewrite of a follow-up; it names what "he" or "that" refer to.
     """
-    picks = pick_sentences(query or question, passages)
+    asked = query or question
+    picks = pick_sentences(asked, passages)
     if not picks:
         return decline_text(question)
     lines = [f"{_quote(p.passage.text[p.start : p.end])} [{p.passage.number}]" for p in picks]
+    best = picks[0]
+    sentence = best.passage.text[best.start : best.end]
+    span = answer_span(asked, sentence)
+    if span is not None:
+        start, end = span
+        marked = f"{sentence[:start]}**{sentence[start:end]}**{sentence[end:]}"
+        lines[0] = f"{_quote(marked)} [{best.passage.number}]"
+        short = re.sub(r"\s+", " ", sentence[start:end]).strip()
+        lines.insert(0, f"{short} [{best.passage.number}]")
     return "\n".join(lines)
+
+
+def answer_span(question: str, sentence: str) -> tuple[int, int] | None:
+    """Where in `sentence` the fact a figure or date question asks for is written: the figure
+    (with the word after it, its unit or noun: "308 Punkte") or the date: the only one, or the
+    one whose clause shares the most words with the question. None for other questions, when
+    there is none, or when nothing of the question tells several apart."""
+    kind = question_type(question)
+    if kind == "number":
+        asked_values = number_values(question)
+        spans = [
+            (n.start, _with_next_word(sentence, n.end))
+            for n in find_numbers(sentence)
+            if not set(n.values) <= asked_values
+        ]
+    elif kind == "date":
+        spans = _date_spans(sentence)
+    else:
+        return None
+    if len(spans) == 1:
+        return spans[0]
+    # Several: the one whose clause shares the most words with the question, if one does.
+    terms = _key_terms(question)
+    shared = [_clause_terms(sentence, start, terms) for start, _ in spans]
+    best = max(shared, default=0)
+    if best == 0 or shared.count(best) > 1:
+        return None  # nothing of the question to choose by: no guess
+    return spans[shared.index(best)]
+
+
+def _clause_terms(sentence: str, at: int, terms: list[str]) -> int:
+    """How many of `terms` the clause around offset `at` holds (clauses end at , ; : . ! ?
+    followed by a space, so "11.000" stays whole)."""
+    bounds = [m.end() for m in re.finditer(r"[,;:.!?–]\s", sentence)]
+    start = max((b for b in bounds if b <= at), default=0)
+    end = min((b for b in bounds if b > at), default=len(sentence))
+    clause = fold(sentence[start:end])
+    return sum(1 for term in terms if term_in(term, clause))
+
+
+def _with_next_word(sentence: str, end: int) -> int:
+    """The end of the word after a figure (its unit or noun), or of the two after it when the
+    first is lower case and the second a capitalised noun ("11.000 nordkoreanische Soldaten")."""
+    after = re.match(r" ([^\W\d_][\w-]*)(?: ([^\W\d_][\w-]*))?", sentence[end:])
+    if not after:
+        return end
+    first, second = after.group(1), after.group(2)
+    if second and first[0].islower() and second[0].isupper():
+        return end + after.end(2)
+    return end + after.end(1)
+
+
+def _date_spans(sentence: str) -> list[tuple[int, int]]:
+    """Runs of date words and figures ("7. Februar 2016", "on Monday"), as spans."""
+    runs: list[list[int]] = []
+    for match in DATE_WORDS.finditer(sentence):
+        if runs and re.fullmatch(r"[\s\d.,]{0,6}", sentence[runs[-1][1] : match.start()]):
+            runs[-1][1] = match.end()
+        else:
+            runs.append([match.start(), match.end()])
+    out = []
+    for start, end in runs:
+        day = re.search(r"\b\d{1,2}\.?\s*$", sentence[:start])
+        out.append((day.start() if day else start, end))
+    return out

@@ -62,6 +62,8 @@ class SentenceCheck(BaseModel):
     reason: str | None = None  # why it is unsupported, e.g. "6,000 appears in no cited passage"
     removed_markers: list[int] = Field(default_factory=list)
     added_markers: list[int] = Field(default_factory=list)
+    # False for a model's sentence the verification left out of the answer shown.
+    shown: bool = True
 
 
 class Answer(BaseModel):
@@ -72,6 +74,8 @@ class Answer(BaseModel):
     passages: list[Passage] = Field(default_factory=list)
     checks: list[SentenceCheck] = Field(default_factory=list)
     declined: bool = False  # the articles do not hold the answer
+    # Why the model's answer was replaced by the extractive one (verification), if it was.
+    replaced: str | None = None
     is_chitchat: bool = False  # greeting or thanks: no search was made
     backend: str = ""
     timings: dict[str, float] = Field(default_factory=dict)  # seconds: rewrite, retrieval, ...

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from core.numbers import number_values
+
 QuestionType = Literal["number", "person", "date", "place", "other"]
 
 
@@ -29,3 +31,24 @@ def question_type(question: str) -> QuestionType:
         if pattern.search(question):
             return kind
     return "other"
+
+
+DATE_WORDS = re.compile(
+    r"\b(?:1[89]\d\d|20\d\d|monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|"
+    r"dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|januar|februar|märz|mai|juni|juli|oktober|"
+    r"dezember|yesterday|today|gestern|heute)\b",
+    re.I,
+)
+
+
+def holds_type(kind: QuestionType, text: str, question_numbers: set[float] = frozenset()) -> bool:
+    """Whether `text` holds what a question of this kind asks for: a figure the question does
+    not state itself for "how many" (in words too: "three weeks"), a year, day or month for
+    "when". Other kinds pass: a name
+    or a place has no form that a rule could check in every language."""
+    if kind == "number":
+        return bool(number_values(text, small_words=True) - set(question_numbers))
+    if kind == "date":
+        return bool(DATE_WORDS.search(text))
+    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from core.language import question_language
+from core.language import LANGUAGE_NAMES, question_language
 
 ReplyKind = Literal["decline", "greeting", "thanks", "goodbye"]
 
@@ -13,6 +13,7 @@ REPLIES: dict[ReplyKind, dict[str, str]] = {
     "decline": {
         "en": "The articles do not say.",
         "de": "Die Artikel enthalten dazu keine Angaben.",
+        "fr": "Les articles ne le disent pas.",
     },
     "greeting": {
         "en": "Hello! Ask me anything about the news articles in the collection, and I will "
@@ -29,14 +30,14 @@ REPLIES: dict[ReplyKind, dict[str, str]] = {
         "de": "Auf Wiedersehen! Bis zur nächsten Frage.",
     },
 }
-REPLY_LANGUAGES = ("en", "de")
 
 
 def answer_language(question: str) -> str:
-    """The language newsqa answers `question` in: the question's own when it has texts in it,
-    English otherwise."""
+    """The language newsqa answers `question` in: the question's own, as the ingest's language
+    detector reads it, or English when the detector is unsure. (A fixed text newsqa has no
+    translation of falls back to English in `reply`.)"""
     language = question_language(question)
-    return language if language in REPLY_LANGUAGES else "en"
+    return language if language in LANGUAGE_NAMES else "en"
 
 
 def reply(kind: ReplyKind, language: str) -> str:

@@ -13,6 +13,14 @@ LANGUAGES = (
     "en", "de", "fr", "es", "it", "nl", "pt", "pl", "cs", "sv", "da", "no", "fi",
     "ru", "uk", "tr", "ar", "zh", "ja", "ko",
 )  # fmt: skip
+# How prompts name each language ("answer in French").
+LANGUAGE_NAMES = {
+    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
+    "nl": "Dutch", "pt": "Portuguese", "pl": "Polish", "cs": "Czech", "sv": "Swedish",
+    "da": "Danish", "no": "Norwegian", "fi": "Finnish", "ru": "Russian", "uk": "Ukrainian",
+    "tr": "Turkish", "ar": "Arabic", "zh": "Chinese", "ja": "Japanese", "ko": "Korean",
+}  # fmt: skip
+assert set(LANGUAGE_NAMES) == set(LANGUAGES)
 MIN_LETTERS = 20
 MIN_CONFIDENCE = 0.5
 # The classifier is linear in the text length; a few thousand characters decide any article.

@@ -151,13 +151,13 @@ def _german_word_value(word: str) -> int | None:
     return None
 
 
-def _word_values(text: str) -> set[float]:
+def _word_values(text: str, minimum: float = _MIN_WORD_NUMBER) -> set[float]:
     """Numbers written as words: "six thousand", "twenty-five", "sechstausend"."""
     found: set[float] = set()
     total, current, inside = 0.0, 0.0, False
 
     def flush() -> None:
-        if inside and total + current >= _MIN_WORD_NUMBER:
+        if inside and total + current >= minimum:
             found.add(total + current)
 
     for token in [*re.findall(r"[a-zäöüß]+", text.lower()), "."]:
@@ -174,21 +174,22 @@ def _word_values(text: str) -> set[float]:
             flush()
             total, current, inside = 0.0, 0.0, False
             german = _german_word_value(token)
-            if german is not None and german >= _MIN_WORD_NUMBER:
+            if german is not None and german >= minimum:
                 found.add(float(german))
     return found
 
 
-def number_values(text: str) -> set[float]:
+def number_values(text: str, *, small_words: bool = False) -> set[float]:
     """Every figure the text states, as values: digits in any convention, digits with a scale
-    word ("6 million"), and number words ("six thousand", "sechstausend")."""
+    word ("6 million"), and number words ("six thousand", "sechstausend"); small number words
+    ("three weeks") only with `small_words`, since in prose they are rarely a figure."""
     text = strip_markers(text)
     values = {v for number in find_numbers(text) for v in number.values}
     for match in _SCALED.finditer(text):
         forms = canonical(match.group(1))
         if len(forms) == 1:
             values.add(float(forms[0]) * _SCALE_OF[match.group(2).lower()])
-    return values | _word_values(text)
+    return values | _word_values(text, 2 if small_words else _MIN_WORD_NUMBER)
 
 
 def format_number(value: float) -> str:

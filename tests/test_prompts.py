@@ -11,7 +11,6 @@ def test_every_prompt_file_is_a_template_with_the_fields_its_caller_fills():
     fields = {
         "answer": {"passages", "question", "language"},
         "passage": {"number", "title", "source", "date", "text"},
-        "translate": {"language", "passages"},
         "rewrite": {"history", "question"},
         "judge-citation": {"passages", "statement"},
         "system": set(),

@@ -18,6 +18,7 @@ from gradio import utils as gradio_utils
 from assistant.backends import BACKENDS
 from assistant.cancel import Cancel
 from assistant.chat import (
+    AnswerReplaced,
     CitationResolved,
     Done,
     NewsAssistant,
@@ -165,6 +166,9 @@ class NewsApp:
                     )
                 elif isinstance(event, Token):
                     text += event.text
+                elif isinstance(event, AnswerReplaced):
+                    text = event.text
+                    status = "Checked against the passages: showing the quoted answer instead"
                 elif isinstance(event, CitationResolved):
                     continue
                 elif isinstance(event, Done):

@@ -63,7 +63,7 @@ def answer_body_html(answer: Answer, answer_id: str) -> str:
     flagged = [
         (c.sentence, c.reason or "not supported by the cited passages")
         for c in answer.checks
-        if not c.supported and c.sentence.strip()
+        if c.shown and not c.supported and c.sentence.strip()
     ]
     pieces: list[str] = []
     cursor = 0
@@ -253,7 +253,7 @@ def answer_html(answer: Answer, lookup: ArticleLookup, answer_id: str | None = N
             f'<p class="nq-notice">The stored articles do not answer this question.</p>'
             f"{closest_passages_html(answer.passages)}</div>"
         )
-    unsupported = sum(1 for c in answer.checks if not c.supported)
+    unsupported = sum(1 for c in answer.checks if c.shown and not c.supported)
     warning = (
         f'<p class="nq-warning">{unsupported} sentence'
         f"{' is' if unsupported == 1 else 's are'} not supported by the cited passages "
@@ -261,6 +261,13 @@ def answer_html(answer: Answer, lookup: ArticleLookup, answer_id: str | None = N
         if unsupported
         else ""
     )
+    left_out = sum(1 for c in answer.checks if not c.shown)
+    if left_out:
+        what = "the model's answer was" if answer.replaced else f"{left_out} sentence(s) were"
+        warning += (
+            f'<p class="nq-notice">Checked against the passages: {what} left out '
+            f"({esc(answer.replaced or 'not backed by any passage')}).</p>"
+        )
     return (
         f'<div class="nq-answer"><p>{answer_body_html(answer, answer_id)}</p>{warning}'
         f"{sources_html(answer, answer_id, lookup)}</div>"

@@ -110,6 +110,9 @@ def turn_record(
     record.update(
         answer=answer.answer,
         declined=answer.declined,
+        replaced=answer.replaced,
+        # The model's sentences the verification did not show, with why.
+        left_out=[[c.sentence, c.reason] for c in answer.checks if not c.shown],
         query=answer.query,
         backend=answer.backend,
         citations=[

@@ -94,8 +94,13 @@ def load_history(value: str | None) -> list[Turn]:
 def print_answer(answer: Answer, console: Console) -> None:
     """The answer, its check verdicts and the sources, as rich text (article text escaped)."""
     console.print(escape(answer.answer))
+    if answer.replaced:
+        why = escape(answer.replaced)
+        console.print(f"[dim]The model's answer was replaced by a quote: {why}[/]")
     for check in answer.checks:
-        if not check.supported:
+        if not check.shown:
+            console.print(f"[dim]left out: {escape(check.sentence)} ({check.reason})[/]")
+        elif not check.supported:
             console.print(f"[yellow]⚠ unsupported: {escape(check.sentence)} ({check.reason})[/]")
     if answer.is_chitchat:
         return

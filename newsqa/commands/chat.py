@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.chat import Done, NewsAssistant, QueryRewritten, Token
+    from assistant.chat import AnswerReplaced, Done, NewsAssistant, QueryRewritten, Token
 
     console = Console()
     interactive = sys.stdin.isatty()
@@ -63,6 +63,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                     console.print("[bold]newsqa>[/bold] ", end="")
                 console.print(escape(event.text), end="", soft_wrap=True)
                 streamed = True
+            elif isinstance(event, AnswerReplaced) and streamed:
+                console.print(f"\n[dim](not shown: {escape(event.reason)})[/dim]", end="")
             elif isinstance(event, Done):
                 answer = event.answer
         if answer is None:  # pragma: no cover - stream always ends with Done

@@ -1,0 +1,129 @@
+"""Verification: what a model wrote is shown only as far as its passages carry it.
+
+Two stages, both on the model's own text:
+- while it streams, `FigureGate` shows it word by word and stops it at the first figure that
+  is in none of the passages found: an ungrounded figure never reaches the screen, not even for
+  a moment;
+- when it is complete, `verify` runs the citation check (which moves a marker to the passage
+  that backs its sentence), drops each sentence whose figures or names no passage backs, and
+  checks that what remains holds what the question asks for (a figure for "how many", a date
+  for "when"). An answer left with nothing, or without its fact, is replaced by the extractive
+  answer from the same passages, and the model's sentences stay in `checks` with their verdict.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.citations import CheckedAnswer, check_answer, passage_figures, split_answer
+from assistant.extractive import extractive_answer
+from assistant.models import Passage
+from assistant.questions import holds_type, question_type
+from core.numbers import format_number, number_values
+
+
+class Ungrounded(Exception):
+    """The streamed answer states a figure that no passage holds."""
+
+
+class FigureGate:
+    """Releases streamed answer text as it comes, word by word, and stops it at the first figure
+    that no passage holds. The word being written is held back until it is complete, and a word
+    after a figure too ("6" may become "6 million"). Figures the question states count as
+    grounded (an answer may repeat them)."""
+
+    def __init__(self, question: str, passages: Sequence[Passage]) -> None:
+        self._known = passage_figures(passages) | number_values(question)
+        self.text = ""
+        self._released = 0
+
+    def feed(self, piece: str) -> str:
+        """Add a streamed piece; return the text that may be shown now (maybe "")."""
+        self.text += piece
+        words = list(_WORD.finditer(self.text))
+        if not words:
+            return ""
+        hold = words[-1]  # maybe unfinished
+        if len(words) > 1 and number_values(words[-2].group()):
+            hold = words[-2]
+        return self._release(hold.start())
+
+    def finish(self) -> str:
+        """The stream has ended: check and return the rest of the text."""
+        return self._release(len(self.text))
+
+    def _release(self, upto: int) -> str:
+        if upto <= self._released:
+            return ""
+        missing = sorted(number_values(self.text[:upto]) - self._known)
+        if missing:
+            shown = ", ".join(format_number(v) for v in missing)
+            raise Ungrounded(f"{shown} appears in no passage found")
+        out = self.text[self._released : upto]
+        self._released = upto
+        return out
+
+
+_WORD = re.compile(r"\S+")
+
+
+@dataclass
+class Verified:
+    checked: CheckedAnswer
+    replaced: str | None = None  # why the model's answer was replaced by the extractive one
+
+
+def verify(
+    question: str,
+    asked: str,
+    text: str,
+    passages: Sequence[Passage],
+    *,
+    stopped: str | None = None,
+) -> Verified:
+    """The answer to show for the model's `text` (all of it, or as far as the gate let it run:
+    `stopped` says why it stopped it), with every verdict: dropped sentences stay in `checks`
+    with `shown` False."""
+    given = number_values(asked)
+    checked = check_answer(text, passages, given)
+    if stopped and checked.checks:  # the gate's reason is the one that matters for the cut
+        checked.checks[-1].supported = False
+        checked.checks[-1].reason = stopped
+    if checked.declined and not stopped:
+        return Verified(checked)
+    good = [c for c in checked.checks if c.supported]
+    bad = [c for c in checked.checks if not c.supported]
+    kind = question_type(asked)
+    remaining = " ".join(c.sentence for c in good)
+    has_fact = holds_type(kind, remaining, given)
+    if not bad and has_fact:
+        return Verified(checked)
+    for check in bad:
+        check.shown = False
+    if good and has_fact:
+        # The backed sentences answer on their own: show them without the others.
+        repaired = check_answer(_backed_text(checked), passages, given)
+        repaired.checks = bad + repaired.checks
+        return Verified(repaired)
+    if bad:
+        reason = bad[0].reason or "unsupported"
+    elif good:
+        reason = f"the answer holds no {'figure' if kind == 'number' else 'date'}"
+    else:
+        reason = "the answer is empty"
+    for check in good:
+        check.shown = False
+    fallback = check_answer(extractive_answer(question, passages, query=asked), passages)
+    fallback.checks = checked.checks + fallback.checks
+    return Verified(fallback, reason)
+
+
+def _backed_text(checked: CheckedAnswer) -> str:
+    """The checked answer without its unsupported sentences, as the check wrote it."""
+    sentences = split_answer(checked.text)
+    if len(sentences) != len(checked.checks):  # pragma: no cover - the check splits the same way
+        return " ".join(c.sentence for c in checked.checks if c.supported)
+    pairs = zip(sentences, checked.checks, strict=True)
+    return " ".join(sentence for sentence, check in pairs if check.supported)

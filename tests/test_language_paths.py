@@ -1,0 +1,66 @@
+"""One test per language path, through the local model: the question's language decides the
+answer's, whatever language the article is in, and every answer is cited.
+
+The sample corpus holds an English report (the Riverton budget) and a German one (North Korea's
+soldiers); no test here names a translation: the multilingual vectors find the passage and the
+model reads it as it is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.chat import NewsAssistant
+from assistant.models import Answer
+from core.language import question_language
+from core.markers import strip_markers
+from core.settings import Settings
+from indexing.pipeline import ingest_sources
+from vectorstore.store import NewsStore
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory, qwen_model_path: Path) -> NewsAssistant:
+    data = tmp_path_factory.mktemp("languages") / "data"
+    settings = Settings(_env_file=None, data_dir=data, llm_model_path=qwen_model_path)
+    store = NewsStore(settings)
+    files = [SAMPLES / "council-budget.md", SAMPLES / "nordkorea-soldaten.txt"]
+    assert ingest_sources(files, store, settings).added == 2
+    return NewsAssistant(settings, store)
+
+
+def assert_cited_from(answer: Answer, title_word: str) -> None:
+    assert not answer.declined, answer.answer
+    assert answer.citations, answer.answer
+    assert all(title_word in c.title for c in answer.citations), answer.citations
+
+
+def test_an_english_question_over_a_german_article(assistant: NewsAssistant) -> None:
+    answer = assistant.ask("How many more soldiers are expected?", backend="local")
+    assert "6000" in answer.answer.replace(",", "").replace(".", ""), answer.answer
+    assert_cited_from(answer, "Nordkorea")
+    assert question_language(strip_markers(answer.answer)) == "en", answer.answer
+
+
+def test_a_german_question_over_an_english_article(assistant: NewsAssistant) -> None:
+    answer = assistant.ask(
+        "Wie hoch ist der Haushalt, den der Stadtrat beschlossen hat?", backend="local"
+    )
+    assert "412" in answer.answer, answer.answer
+    assert_cited_from(answer, "Riverton")
+    assert question_language(strip_markers(answer.answer)) == "de", answer.answer
+
+
+def test_a_french_question_over_an_english_article_is_answered_in_french(
+    assistant: NewsAssistant,
+) -> None:
+    answer = assistant.ask("Quel est le montant du budget adopté par le conseil ?", backend="local")
+    assert "412" in answer.answer, answer.answer
+    assert_cited_from(answer, "Riverton")
+    assert question_language(strip_markers(answer.answer)) == "fr", answer.answer

@@ -1,0 +1,174 @@
+"""Verification decides what is shown: a figure no passage holds never reaches the reader, an
+answer that lost the fact it was asked for is replaced, and every verdict stays in `checks`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scripted_openai import scripted_openai
+
+from assistant.chat import AnswerReplaced, Done, NewsAssistant, Token
+from assistant.models import Passage
+from assistant.verify import FigureGate, Ungrounded, verify
+from core.numbers import number_values
+from core.settings import Settings
+
+SOLDIERS = Passage(
+    number=1,
+    chunk_id="c1",
+    article_id="a1",
+    title="North Korea sends more soldiers",
+    text="Already 11,000 soldiers are deployed. Another 6000 soldiers are expected.",
+    start=0,
+    end=73,
+    language="en",
+)
+BRIDGE = Passage(
+    number=2,
+    chunk_id="c2",
+    article_id="a2",
+    title="Harbor bridge closed",
+    text="The Tellin Harbor Bridge will stay closed for at least three weeks. Repairs start soon.",
+    start=0,
+    end=90,
+    language="en",
+)
+
+
+def stream(gate: FigureGate, pieces: list[str]) -> str:
+    shown = ""
+    for piece in pieces:
+        shown += gate.feed(piece)
+    return shown + gate.finish()
+
+
+# --- the gate, while the answer streams ------------------------------------------------------
+
+
+def test_the_gate_shows_an_answer_whose_figures_the_passages_hold():
+    gate = FigureGate("How many soldiers are expected?", [SOLDIERS])
+    assert stream(gate, ["6,000", " more", " soldiers", " are expected [1]."]) == (
+        "6,000 more soldiers are expected [1]."
+    )
+
+
+def test_the_gate_stops_before_a_figure_no_passage_holds():
+    gate = FigureGate("How many soldiers are expected?", [SOLDIERS])
+    shown = ""
+    for piece in ["An additional", " 55", ",000", " soldiers"]:
+        shown += gate.feed(piece)
+    # The figure and the word after it are held back; the next word decides.
+    assert shown == "An additional "
+    with pytest.raises(Ungrounded, match="55,000 appears in no passage"):
+        gate.feed(" are")
+
+
+def test_the_gate_holds_the_word_after_a_figure_that_may_scale_it():
+    gate = FigureGate("How many?", [SOLDIERS])
+    assert gate.feed("6") + gate.feed(" million") == ""
+    with pytest.raises(Ungrounded, match="6,000,000"):
+        gate.feed(" soldiers")
+
+
+# --- the verdict, once it is complete ----------------------------------------------------------
+
+
+def test_a_sentence_with_an_ungrounded_figure_is_dropped_and_the_rest_shown():
+    text = "6000 more soldiers are expected [1]. Another 9,500 are in training [1]."
+    verified = verify(
+        "How many soldiers are expected?", "How many soldiers are expected?", text, [SOLDIERS]
+    )
+    assert verified.replaced is None
+    assert verified.checked.text == "6000 more soldiers are expected [1]."
+    dropped = [c for c in verified.checked.checks if not c.shown]
+    assert [c.sentence for c in dropped] == ["Another 9,500 are in training."]
+    assert "9,500" in dropped[0].reason
+
+
+def test_an_answer_left_without_a_backed_figure_is_replaced_by_the_quote():
+    question = "How many soldiers are expected?"
+    verified = verify(question, question, "An additional 55,000 soldiers [1].", [SOLDIERS])
+    assert verified.replaced and "55,000" in verified.replaced
+    shown = verified.checked.text
+    assert "55" not in shown and "6000" in shown and "[1]" in shown
+    assert number_values(shown) <= number_values(SOLDIERS.text)
+    model_sentence = verified.checked.checks[0]
+    assert not model_sentence.shown and not model_sentence.supported
+
+
+def test_an_answer_that_lost_the_asked_for_fact_is_not_supported():
+    question = "How long will the Tellin Harbor Bridge stay closed?"
+    verified = verify(
+        question, question, "The Tellin Harbor Bridge will stay closed [2].", [BRIDGE]
+    )
+    assert verified.replaced == "the answer holds no figure"
+    assert "three weeks" in verified.checked.text
+
+
+def test_a_marker_pointing_at_the_wrong_passage_is_moved_to_the_one_that_holds_the_figure():
+    question = "How many soldiers are expected?"
+    verified = verify(
+        question, question, "6000 more soldiers are expected [2].", [SOLDIERS, BRIDGE]
+    )
+    assert verified.replaced is None
+    assert verified.checked.text == "6000 more soldiers are expected [1]."
+
+
+def test_a_decline_is_left_as_it_is():
+    question = "How much did the bridge cost?"
+    verified = verify(question, question, "The articles do not say.", [BRIDGE])
+    assert verified.checked.declined and verified.replaced is None
+
+
+# --- through the assistant, with a model that writes the wrong figure ---------------------------
+
+
+def test_a_wrong_figure_from_the_model_is_never_streamed_nor_shown(seed_data_dir: Path):
+    # The answer a real local model gave on an unseen seed question (the article says 6,000
+    # are expected); a scripted server writes it, since no model can be made to (see
+    # tests/scripted_openai.py). Everything else is the real path: retrieval, the openai
+    # backend's streaming, the gate, the check.
+    reply = "An additional 55,000 soldiers are expected to arrive [1]."
+    with scripted_openai(reply) as base_url:
+        settings = Settings(
+            _env_file=None,
+            data_dir=seed_data_dir,
+            llm_backend="openai",
+            openai_base_url=base_url,
+            openai_model="scripted",
+        )
+        events = list(NewsAssistant(settings).stream("How many soldiers are expected?"))
+    streamed = "".join(e.text for e in events if isinstance(e, Token))
+    assert "55" not in streamed
+    replaced = [e for e in events if isinstance(e, AnswerReplaced)]
+    assert len(replaced) == 1 and "55,000" in replaced[0].reason
+    answer = events[-1].answer
+    assert isinstance(events[-1], Done) and answer.replaced
+    cited = {c.marker for c in answer.citations}
+    cited_text = " ".join(p.text for p in answer.passages if p.number in cited)
+    assert cited and number_values(answer.answer) <= number_values(cited_text)
+    assert "6000" in answer.answer.replace(".", "")
+    # The model's words up to the cut stay on record, with the gate's reason.
+    (dropped,) = [c for c in answer.checks if not c.shown]
+    assert dropped.sentence.startswith("An additional 55,000") and "55,000" in dropped.reason
+
+
+@pytest.mark.slow
+def test_the_local_model_shows_no_figure_its_passages_do_not_hold(
+    seed_data_dir: Path, qwen_model_path: Path
+):
+    # Questions whose figure the seed article does not state: whatever the model writes, what
+    # is shown holds no figure that is not in a cited passage.
+    settings = Settings(_env_file=None, data_dir=seed_data_dir, llm_model_path=qwen_model_path)
+    assistant = NewsAssistant(settings)
+    for question in (
+        "How many drones has North Korea sent to Russia?",
+        "How much does Russia pay North Korea for each soldier?",
+        "How many North Korean soldiers have died in Ukraine?",
+    ):
+        answer = assistant.ask(question, backend="local")
+        cited = {c.marker for c in answer.citations}
+        cited_text = " ".join(f"{p.title}\n{p.text}" for p in answer.passages if p.number in cited)
+        shown_figures = number_values(answer.answer) - number_values(question)
+        assert shown_figures <= number_values(cited_text), (question, answer.answer)
