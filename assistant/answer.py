@@ -18,12 +18,13 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.context import evidence_context
 from assistant.models import Passage
+from assistant.questions import overview_kind
 from assistant.replies import answer_language
 from core.language import LANGUAGE_NAMES
 from prompts import template
 
 # Tokens of passage text the model reads (headers included).
-EVIDENCE_TOKENS = int(os.environ.get("NQX_BUDGET", "350"))
+EVIDENCE_TOKENS = int(os.environ.get("NQX_BUDGET", "200"))
 EVIDENCE_PASSAGES = int(os.environ.get("NQX_PASSAGES", "4"))
 
 
@@ -33,14 +34,22 @@ def evidence_passages(
     count_tokens: Callable[[str], int],
     budget: int = EVIDENCE_TOKENS,
 ) -> list[Passage]:
-    """Copies of the passages the model reads, best first, `context` cut to the evidence."""
-    return evidence_context(
+    """Copies of the passages the model reads, best first, `context` cut to the evidence.
+
+    A question about a story ("What is the latest on …") reads one passage from each of several
+    articles, newest first when it asks for the latest."""
+    overview = overview_kind(question)
+    evidence = evidence_context(
         list(passages),
         question,
         budget=budget,
         count_tokens=count_tokens,
         max_passages=EVIDENCE_PASSAGES,
+        one_per_article=overview is not None,
     )
+    if overview == "latest":
+        evidence.sort(key=lambda p: p.date or date.min, reverse=True)
+    return evidence
 
 
 def format_passages(passages: Sequence[Passage]) -> str:
@@ -72,9 +81,18 @@ def answer_messages(question: str, passages: Sequence[Passage]) -> list:
     language of the question", the 1.5B model answered German questions in English, or in a mix
     ("The Broncos verlor ...").
     """
+    language = LANGUAGE_NAMES[answer_language(question)]
+    overview = overview_kind(question)
+    instruction = (
+        template("answer-overview").fill(language=language, order=overview_order(overview))
+        if overview
+        else template("answer-fact").fill(language=language)
+    )
     user = template("answer").fill(
-        passages=format_passages(passages),
-        question=question,
-        language=LANGUAGE_NAMES[answer_language(question)],
+        passages=format_passages(passages), question=question, instruction=instruction
     )
     return [SystemMessage(content=template("system").text), HumanMessage(content=user)]
+
+
+def overview_order(kind: str | None) -> str:
+    return "newest first" if kind == "latest" else "most important first"

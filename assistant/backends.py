@@ -141,10 +141,11 @@ class ModelBackend(AnswerBackend):
         spent: Spent,
     ) -> Iterator[Token | CitationResolved]:
         model = cancellable(self.model, cancel)
-        evidence = evidence_passages(asked, passages, self._count_tokens)
+        evidence = evidence_passages(asked, passages, self.count_tokens)
         yield from stream_model_answer(model, asked, evidence, spent.tokens)
 
-    def _count_tokens(self, text: str) -> int:
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` as the evidence budget counts them (the settings' tokenizer)."""
         encoding = get_encoding(self.settings.tokenizer, self.settings.tiktoken_cache_dir)
         return len(encoding.encode(text, disallowed_special=()))
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from assistant.glossary import term_or_translation_in
 from assistant.matching import name_in, names_in, term_in
 from assistant.models import Citation, Passage, SentenceCheck
+from core.language import question_language
 from core.markers import MARKER_PATTERN, cited_numbers, leading_markers, marker_text, strip_markers
 from core.numbers import format_number, number_values
 from core.sentences import split_sentences
@@ -91,20 +92,51 @@ def passage_figures(passages: Sequence[Passage]) -> set[float]:
     return figures
 
 
+@dataclass(frozen=True)
+class Given:
+    """What the question itself states, which an answer may repeat without a passage: its
+    figures and its words; and the language the answer is written in."""
+
+    figures: Set[float] = frozenset()
+    words: str = ""  # the question, folded
+    language: str | None = None
+
+    @classmethod
+    def of(cls, question: str, language: str | None = None) -> Given:
+        return cls(number_values(question), fold(question), language)
+
+
+NOTHING_GIVEN = Given()
+
+
+def _sentence_language(sentence: str, default: str) -> str:
+    language = question_language(strip_markers(sentence))
+    return default if language == "und" else language
+
+
 def unsupported_reason(
-    sentence: str, cited: Sequence[Passage], given: Set[float] = frozenset()
+    sentence: str, cited: Sequence[Passage], given: Given = NOTHING_GIVEN
 ) -> str | None:
     """Why the cited passages do not back the sentence's numbers or names; None when they do.
-    `given`: figures the question states, which an answer may repeat."""
+
+    Names are compared only with cited passages in the sentence's own language: across
+    languages a name is spelt otherwise (Pjöngjang, Pyongyang), and every German noun is
+    capitalised. (A model asked for English may still copy a German sentence: its language is
+    read from the sentence, the asked-for one only when the sentence is too short to tell.)
+    """
     if not cited:
         return "cites no passage"
-    missing = sorted(number_values(sentence) - passage_figures(cited) - given)
+    missing = sorted(number_values(sentence) - passage_figures(cited) - given.figures)
     if missing:
         shown = ", ".join(format_number(v) for v in missing)
         return f"{shown} appears in no cited passage"
-    folded = " ".join(_support_text(p) for p in cited)
+    language = given.language and _sentence_language(sentence, given.language)
+    same_language = [p for p in cited if language is None or p.language in (language, "und")]
+    if not same_language:
+        return None
+    folded = " ".join(_support_text(p) for p in same_language)
     for name in names_in(strip_markers(sentence)):
-        if not name_in(name, folded):
+        if not name_in(name, folded) and not name_in(name, given.words):
             return f"{name!r} appears in no cited passage"
     return None
 
@@ -121,7 +153,7 @@ def support_score(sentence: str, text: str) -> float:
     return 3.0 * shared_numbers + 2.0 * shared_names + shared_terms
 
 
-def _backs(sentence: str, passage: Passage, given: Set[float]) -> bool:
+def _backs(sentence: str, passage: Passage, given: Given) -> bool:
     """Whether a passage backs an unmarked sentence well enough to cite it unasked."""
     if unsupported_reason(sentence, [passage], given) is not None:
         return False
@@ -195,10 +227,10 @@ def _with_markers(sentence: str, markers: Sequence[int]) -> str:
 
 
 def check_answer(
-    text: str, passages: Sequence[Passage], given: Set[float] = frozenset()
+    text: str, passages: Sequence[Passage], given: Given = NOTHING_GIVEN
 ) -> CheckedAnswer:
     """Check and repair the markers of a generated answer against the passages it was shown
-    (`given`: the figures the question states)."""
+    (`given`: what the question states, and the answer's language)."""
     by_number = {p.number: p for p in passages}
     declined = is_decline(text)
     out_sentences: list[str] = []

@@ -220,11 +220,13 @@ def evidence_context(
     count_tokens: Callable[[str], int],
     max_passages: int = 4,
     neighbours: int = 1,
+    one_per_article: bool = False,
 ) -> list[Passage]:
     """What the answering model reads: the best sentences of all the passages, each with its
     neighbours, taken best first until `budget` tokens are spent, from at most `max_passages`
-    passages. Each copy's `context` holds its kept sentences in article order; the passages come
-    best first (a small model reads the first passage most carefully).
+    passages (`one_per_article`: from different articles, for a question about a story). Each
+    copy's `context` holds its kept sentences in article order; the passages come best first
+    (a small model reads the first passage most carefully).
 
     Scores are comparable across the passages (one scoring of all their sentences), so a second
     passage gets room only when its sentences beat the first one's next best. The best sentence
@@ -244,6 +246,10 @@ def evidence_context(
         p = sentences[i].passage
         if p not in kept and len(kept) >= max_passages:
             continue
+        if one_per_article and (
+            p in kept or any(passages[q].article_id == passages[p].article_id for q in kept)
+        ):
+            continue  # one passage an article, its best sentence and neighbours
         row = members[p]
         pos = row.index(i)
         new = [j for j in row[max(0, pos - neighbours) : pos + neighbours + 1]]

@@ -11,11 +11,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from assistant.context import best_sentences, closeness_range, stored_closeness
 from assistant.matching import name_in, name_share, names_in, term_in
 from assistant.models import Passage
-from assistant.questions import DATE_WORDS, QuestionType, holds_type, question_type
+from assistant.questions import (
+    DATE_WORDS,
+    Overview,
+    QuestionType,
+    holds_type,
+    overview_kind,
+    question_type,
+)
 from assistant.replies import decline_text
 from core.numbers import find_numbers, number_values
 from core.sentences import split_sentences
@@ -136,6 +144,9 @@ def extractive_answer(question: str, passages: Sequence[Passage], query: str | N
     `query` is the standalone rewrite of a follow-up; it names what "he" or "that" refer to.
     """
     asked = query or question
+    overview = overview_kind(asked)
+    if overview is not None:
+        return overview_answer(question, passages, overview, query=asked)
     picks = pick_sentences(asked, passages)
     if not picks:
         return decline_text(question)
@@ -150,6 +161,35 @@ def extractive_answer(question: str, passages: Sequence[Passage], query: str | N
         short = re.sub(r"\s+", " ", sentence[start:end]).strip()
         lines.insert(0, f"{short} [{best.passage.number}]")
     return "\n".join(lines)
+
+
+def overview_answer(
+    question: str,
+    passages: Sequence[Passage],
+    kind: Overview,
+    *,
+    query: str | None = None,
+    articles: int = 3,
+) -> str:
+    """For a question about a story: the best sentence of each of the best `articles` articles,
+    quoted and cited, newest first for "latest" (best first otherwise); or the decline."""
+    by_article: dict[str, list[Passage]] = {}
+    for passage in passages:
+        by_article.setdefault(passage.article_id, []).append(passage)
+    picks = []
+    for group in by_article.values():
+        best = pick_sentences(query or question, group, limit=1)
+        if best:
+            picks.append(best[0])
+    picks.sort(key=lambda p: p.score, reverse=True)
+    picks = picks[:articles]
+    if not picks:
+        return decline_text(question)
+    if kind == "latest":
+        picks.sort(key=lambda p: p.passage.date or date.min, reverse=True)
+    return "\n".join(
+        f"{_quote(p.passage.text[p.start : p.end])} [{p.passage.number}]" for p in picks
+    )
 
 
 def answer_span(question: str, sentence: str) -> tuple[int, int] | None:

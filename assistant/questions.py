@@ -52,3 +52,37 @@ def holds_type(kind: QuestionType, text: str, question_numbers: set[float] = fro
     if kind == "date":
         return bool(DATE_WORDS.search(text))
     return True
+
+
+Overview = Literal["summary", "latest"]
+
+# Questions about a story rather than a fact: answered from several articles. A cue here only
+# widens the evidence to more articles (and orders it newest first for "latest"); a question
+# without one is still answered, from the passages that score best.
+_OVERVIEW_CUES: list[tuple[Overview, re.Pattern[str]]] = [
+    (
+        "latest",
+        re.compile(
+            r"\b(?:latest|most\s+recent|newest|neueste\w*|jüngste\w*|aktuelle?\s+stand|"
+            r"dernières?\s+nouvelles)\b",
+            re.I,
+        ),
+    ),
+    (
+        "summary",
+        re.compile(
+            r"\b(?:summari[sz]e|summary|overview|what\s+happened|what\s+do(?:es)?\s+the\s+"
+            r"articles\s+say|zusammenfass\w*|überblick|was\s+ist\s+passiert|was\s+geschah|"
+            r"résume[rz]?)\b",
+            re.I,
+        ),
+    ),
+]
+
+
+def overview_kind(question: str) -> Overview | None:
+    """ "latest" or "summary" for a question about a whole story, None for one about a fact."""
+    for kind, pattern in _OVERVIEW_CUES:
+        if pattern.search(question):
+            return kind
+    return None

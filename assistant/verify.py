@@ -17,10 +17,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.citations import CheckedAnswer, check_answer, passage_figures, split_answer
+from assistant.citations import (
+    CheckedAnswer,
+    Given,
+    check_answer,
+    passage_figures,
+    split_answer,
+)
 from assistant.extractive import extractive_answer
 from assistant.models import Passage
 from assistant.questions import holds_type, question_type
+from assistant.replies import answer_language
 from core.numbers import format_number, number_values
 
 
@@ -86,18 +93,32 @@ def verify(
     """The answer to show for the model's `text` (all of it, or as far as the gate let it run:
     `stopped` says why it stopped it), with every verdict: dropped sentences stay in `checks`
     with `shown` False."""
-    given = number_values(asked)
+    given = Given.of(asked, answer_language(question))
     checked = check_answer(text, passages, given)
     if stopped and checked.checks:  # the gate's reason is the one that matters for the cut
         checked.checks[-1].supported = False
         checked.checks[-1].reason = stopped
     if checked.declined and not stopped:
         return Verified(checked)
+    verified = _shown(question, asked, checked, passages, given)
+    if verified.replaced is None:
+        verified.checked = _with_source_words(verified.checked, question, passages, given)
+    return verified
+
+
+def _shown(
+    question: str,
+    asked: str,
+    checked: CheckedAnswer,
+    passages: Sequence[Passage],
+    given: Given,
+) -> Verified:
+    """The checked answer, its unbacked sentences dropped, or the extractive one instead."""
     good = [c for c in checked.checks if c.supported]
     bad = [c for c in checked.checks if not c.supported]
     kind = question_type(asked)
     remaining = " ".join(c.sentence for c in good)
-    has_fact = holds_type(kind, remaining, given)
+    has_fact = holds_type(kind, remaining, given.figures)
     if not bad and has_fact:
         return Verified(checked)
     for check in bad:
@@ -127,3 +148,24 @@ def _backed_text(checked: CheckedAnswer) -> str:
         return " ".join(c.sentence for c in checked.checks if c.supported)
     pairs = zip(sentences, checked.checks, strict=True)
     return " ".join(sentence for sentence, check in pairs if check.supported)
+
+
+def _with_source_words(
+    checked: CheckedAnswer, question: str, passages: Sequence[Passage], given: Given
+) -> CheckedAnswer:
+    """A cross-lingual answer with the source-language sentences it rests on quoted after it
+    (“… weitere 6000 werden erwartet.” [1]), so that a reader can check the figure in the
+    words of the article. At most two quotes, one for each cited passage."""
+    language = answer_language(question)
+    quotes: list[str] = []
+    for citation in checked.citations:
+        if citation.language in (language, "und") or not citation.span_text.strip():
+            continue
+        line = "“" + " ".join(citation.span_text.split()) + f"” [{citation.marker}]"
+        if line not in quotes:
+            quotes.append(line)
+    if not quotes:
+        return checked
+    quoted = check_answer("\n".join([checked.text, *quotes[:2]]), passages, given)
+    quoted.checks = [c for c in checked.checks if not c.shown] + quoted.checks
+    return quoted

@@ -51,6 +51,16 @@ def assert_right_and_cited(answer: Answer, answers: list[str]) -> None:
     )
 
 
+def own_words_language(answer: Answer) -> str | None:
+    """The language of the answer's own words (the quoted lines of the article left out), or
+    None when they are too few to tell (an answer may be just "11,000 [1]")."""
+    own = " ".join(
+        line for line in answer.answer.splitlines() if not line.lstrip().startswith("“")
+    )
+    own = MARKERS.sub("", own)
+    return detect_language(own) if len(re.findall(r"[^\W\d_]{2,}", own)) >= 3 else None
+
+
 def assert_declined(answer: Answer) -> None:
     assert answer.declined, answer.answer
     assert answer.passages, "the closest passages are still returned"
@@ -197,7 +207,7 @@ def test_the_local_model_answers_in_the_language_of_the_question(local: NewsAssi
     ):
         answer = local.ask(question, backend="local")
         assert contains_any(answer.answer, ["11.000", "11000"]), answer.answer
-        assert detect_language(MARKERS.sub("", answer.answer)) == language, answer.answer
+        assert own_words_language(answer) in (language, None), answer.answer
 
 
 @pytest.mark.slow
@@ -206,7 +216,8 @@ def test_the_local_model_streams_tokens_and_counts_them(local: NewsAssistant) ->
     tokens = [e for e in events if isinstance(e, Token)]
     answer = events[-1].answer
     assert len(tokens) > 3
-    assert answer.tokens["completion"] == len(tokens)
+    # The verification releases whole words, so a shown piece holds one model token or more.
+    assert answer.tokens["completion"] >= len(tokens)
     assert answer.tokens["prompt"] > 100
     assert answer.timings["first_token"] <= answer.timings["total"]
 
@@ -249,7 +260,7 @@ def test_instructions_inside_articles_are_ignored(tmp_path: Path, qwen_model_pat
     answer = assistant.ask(question)
     # What the model was shown (the evidence step is deterministic): the attack must be in it,
     # or this test would not test the model.
-    shown = evidence_passages(question, answer.passages)
+    shown = evidence_passages(question, answer.passages, assistant.backend().count_tokens)
     assert any("HACKED" in p.context for p in shown), [p.context for p in shown]
     assert "HACKED" not in answer.answer.upper()
     assert "4.2" in answer.answer or "4,2" in answer.answer, answer.answer

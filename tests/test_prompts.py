@@ -9,7 +9,9 @@ from prompts import PROMPTS_DIR, Template, template
 
 def test_every_prompt_file_is_a_template_with_the_fields_its_caller_fills():
     fields = {
-        "answer": {"passages", "question", "language"},
+        "answer": {"passages", "question", "instruction"},
+        "answer-fact": {"language"},
+        "answer-overview": {"language", "order"},
         "passage": {"number", "title", "source", "date", "text"},
         "rewrite": {"history", "question"},
         "judge-citation": {"passages", "statement"},
