@@ -2,11 +2,12 @@
 
     .venv/bin/python bench/peer.py                                  # the seed set
     .venv/bin/python bench/peer.py --set xquad-de --questions questions-en.jsonl --limit 25
+    .venv/bin/python bench/peer.py --set rtqa-small --limit 25     # asked on each `as_of` day
 
 The peer is what a LangChain tutorial builds from the same parts: the same hybrid retrieval and
 the same local model, but none of newsqa's answering. The top 4 chunks go whole into a plain
 "answer from these passages and cite them" prompt, and the model's reply is the answer (no
-sentence choice, no translation, no citation check).
+sentence choice, no verification, no citation check).
 
 Printed per system: correct (a gold answer is contained in the answer, numbers normalised; for
 an unanswerable question, a decline), share declined, and the median answer time. The store is
@@ -20,6 +21,7 @@ import json
 import statistics
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,9 +54,9 @@ class Peer:
         self.assistant = assistant
         self.model = make_chat_model(assistant.settings, "local")
 
-    def ask(self, question: str) -> tuple[str, bool, float]:
+    def ask(self, question: str, as_of: date | None) -> tuple[str, bool, float]:
         """The answer, whether it declined, and the seconds after retrieval."""
-        passages = self.assistant.retriever.retrieve(question, k=PEER_K)
+        passages = self.assistant.retriever.retrieve(question, k=PEER_K, as_of=as_of)
         listing = "\n\n".join(f"[{p.number}] {p.title}\n{p.text}" for p in passages)
         started = time.perf_counter()
         reply = self.model.invoke(
@@ -100,10 +102,11 @@ def main() -> None:
         right = declines = 0
         seconds: list[float] = []
         for case in cases:
+            as_of = date.fromisoformat(case["as_of"]) if case.get("as_of") else None
             if name == "peer":
-                answer, declined, spent = peer.ask(case["question"])
+                answer, declined, spent = peer.ask(case["question"], as_of)
             else:
-                a = assistant.ask(case["question"], backend=name)
+                a = assistant.ask(case["question"], backend=name, as_of=as_of)
                 answer, declined, spent = a.answer, a.declined, a.timings.get("answer", 0.0)
             ok = judge(answer, declined, case)
             right += ok
