@@ -175,3 +175,24 @@ def test_excerpt_prefers_whole_sentences_around_the_span():
     # 30 characters either side reach into "one two three." and "Charlie seven": the excerpt
     # opens after the sentence that was cut and closes after the last whole one.
     assert html == "… Bravo four five six. <mark>TARGET</mark> sentence here. …"
+
+
+def test_the_short_answer_is_bold_in_its_quote_and_stays_escaped():
+    text = (
+        "6.000 weitere [1]\n“Nach Angaben aus Seoul sollen **6.000 weitere** Soldaten kommen.” [1]"
+    )
+    html = render.answer_html(_answer(answer=text), lookup, answer_id="abc")
+    assert "<strong>6.000 weitere</strong>" in html
+    hostile = render.answer_html(_answer(answer="**<img src=x onerror=alert(1)>** [1]"), lookup)
+    assert "<img" not in hostile and "<strong>&lt;img" in hostile
+
+
+def test_sentences_the_verification_left_out_are_not_shown_but_said():
+    left_out = SentenceCheck(
+        sentence="An additional 55,000 soldiers", supported=False, shown=False, reason="55,000 …"
+    )
+    answer = _answer(checks=[left_out], replaced="55,000 appears in no passage found")
+    html = render.answer_html(answer, lookup, answer_id="abc")
+    assert "55,000 soldiers" not in html
+    assert "Checked against the passages: the model's answer was left out" in html
+    assert "nq-unsupported" not in html

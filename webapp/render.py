@@ -85,7 +85,9 @@ def _with_markers(text: str, cited: set[int], answer_id: str) -> str:
     """Escaped text whose markers link to their sources; "[1, 2]" becomes two links."""
     if not text:
         return ""
-    flat = _flat(text)  # escaping leaves brackets, digits and commas as they are
+    flat = _flat(text)  # escaping leaves brackets, digits, commas and asterisks as they are
+    # **…** marks the short answer inside a quote (extractive answers): shown in bold.
+    flat = _BOLD.sub(r"<strong>\1</strong>", flat)
     pieces: list[str] = []
     cursor = 0
     for marker in find_markers(flat):
@@ -97,6 +99,9 @@ def _with_markers(text: str, cited: set[int], answer_id: str) -> str:
         cursor = marker.end
     pieces.append(flat[cursor:])
     return "".join(pieces)
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
 def _marker_link(n: int, cited: set[int], answer_id: str) -> str:
