@@ -54,9 +54,7 @@ def assert_right_and_cited(answer: Answer, answers: list[str]) -> None:
 def own_words_language(answer: Answer) -> str | None:
     """The language of the answer's own words (the quoted lines of the article left out), or
     None when they are too few to tell (an answer may be just "11,000 [1]")."""
-    own = " ".join(
-        line for line in answer.answer.splitlines() if not line.lstrip().startswith("“")
-    )
+    own = " ".join(line for line in answer.answer.splitlines() if not line.lstrip().startswith("“"))
     own = MARKERS.sub("", own)
     return detect_language(own) if len(re.findall(r"[^\W\d_]{2,}", own)) >= 3 else None
 

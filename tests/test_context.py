@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.context import GAP, best_sentences, select_context
+from assistant.context import GAP, best_sentences, evidence_context, select_context
 from assistant.models import Passage
 from core.settings import Settings
 from vectorstore.embeddings import make_embeddings
@@ -141,3 +141,38 @@ def test_an_empty_passage_has_no_sentences_and_an_empty_context() -> None:
     empty = passage(1, "", "en")
     assert best_sentences(empty, "anything", n=3) == []
     assert [p.context for p in select_context([empty], "anything")] == [""]
+
+
+# --- the evidence a model reads -----------------------------------------------------------------
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def test_the_evidence_is_the_best_sentence_with_its_neighbours_within_the_budget():
+    passages = [passage(1, REPORT, "de"), passage(2, WEATHER, "en")]
+    (shown,) = evidence_context(
+        passages, "Wie viele Soldaten sollen bis 2027 hinzukommen?", budget=45, count_tokens=words
+    )
+    assert shown.number == 1
+    assert shown.context == (
+        "Derzeit sind rund 1.800 Soldaten vor Ort. Bis 2027 sollen weitere 6.000 Soldaten "
+        "hinzukommen. Die Kosten trägt zum großen Teil der Bund."
+    )
+
+
+def test_the_best_sentence_is_kept_whatever_the_budget():
+    (shown,) = evidence_context(
+        [passage(1, REPORT, "de")], "Bis 2027 weitere Soldaten?", budget=1, count_tokens=words
+    )
+    assert "Bis 2027 sollen weitere 6.000 Soldaten hinzukommen." in shown.context
+
+
+def test_a_story_question_reads_one_passage_of_each_article():
+    same_article = passage(3, REPORT, "de").model_copy(update={"article_id": "a1"})
+    passages = [passage(1, REPORT, "de"), same_article, passage(2, WEATHER, "en")]
+    shown = evidence_context(
+        passages, "Soldaten und Regen", budget=500, count_tokens=words, one_per_article=True
+    )
+    assert sorted(p.article_id for p in shown) == ["a1", "a2"]
