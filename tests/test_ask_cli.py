@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def newsqa(
-    *args: str, data_dir: Path, stdin: str | None = None, **settings: str
+    *args: str, data_dir: Path, stdin: str | None = None, columns: int = 200, **settings: str
 ) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
     env |= {f"NEWSQA_{name.upper()}": value for name, value in settings.items()}
@@ -25,7 +25,7 @@ def newsqa(
         capture_output=True,
         text=True,
         cwd=REPO,
-        env={**env, "COLUMNS": "200"},
+        env={**env, "COLUMNS": str(columns)},
         timeout=600,
     )
 
@@ -152,3 +152,32 @@ def test_a_question_over_the_length_limit_is_refused_in_one_line(seed_data_dir: 
         "newsqa ask: the question is 102,399 characters long; ask in at most 2,000 "
         "(NEWSQA_MAX_QUESTION_CHARS)"
     )
+
+
+def test_asking_an_empty_collection_says_to_ingest_first(tmp_path: Path) -> None:
+    run = newsqa("ask", "How many soldiers are expected?", "--backend", "extractive",
+                 data_dir=tmp_path / "empty")  # fmt: skip
+    assert run.returncode == 1
+    assert "holds no articles" in run.stderr and "newsqa ingest" in run.stderr
+
+
+def test_list_keeps_each_article_id_on_one_line_at_80_columns(tmp_path: Path) -> None:
+    corpus = tmp_path / "long.jsonl"
+    records = [
+        {
+            "id": f"agency-wire-2025-11-04-{n:04d}",
+            "title": "A long headline about the council budget that runs on and on " * 2,
+            "source": "The Riverton Daily Ledger and Evening Courier",
+            "published": "2025-11-04",
+            "text": f"The council met on Tuesday evening for the {n}th time this year.",
+        }
+        for n in (1, 2)
+    ]
+    corpus.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    assert newsqa("ingest", str(corpus), data_dir=tmp_path / "data").returncode == 0
+    listed = newsqa("list", "--json", data_dir=tmp_path / "data")
+    ids = [row["id"] for row in json.loads(listed.stdout)]
+    table = newsqa("list", data_dir=tmp_path / "data", columns=80)
+    assert table.returncode == 0 and len(ids) == 2
+    for article_id in ids:  # whole, so that it can be copied into `newsqa delete`
+        assert article_id in table.stdout, table.stdout

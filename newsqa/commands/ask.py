@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import date
 from pathlib import Path
 from typing import get_args
@@ -139,6 +140,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     answer = assistant.ask(
         args.question, history, filters=flt, as_of=args.as_of, backend=args.backend
     )
+    if answer.declined and not answer.passages and assistant.store.stats().articles == 0:
+        print(
+            f"newsqa ask: the collection {settings.collection!r} holds no articles: add some "
+            "first (`newsqa ingest PATH`, e.g. `newsqa ingest samples/`)",
+            file=sys.stderr,
+        )
+        return 1
     if args.json:
         print(answer_json(answer))
     else:

@@ -55,7 +55,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
     table = Table(title=f"{len(articles)} articles")
-    for column in ("id", "date", "source", "language", "title"):
+    # An id is copied into `newsqa delete`: it never wraps; the title folds instead.
+    table.add_column("id", no_wrap=True, min_width=max((len(a.id) for a in articles), default=2))
+    table.add_column("date", no_wrap=True)
+    for column in ("source", "language", "title"):
         table.add_column(column, overflow="fold")
     for a in articles:
         # rich markup in titles must print as text, not be interpreted.
