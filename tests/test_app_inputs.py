@@ -39,6 +39,15 @@ def test_urls_must_be_http_or_https():
     assert [f.item for f in out.rejected] == ["ftp://x.org/f", "javascript:alert(1)"]
 
 
+def test_a_line_of_plain_words_is_one_refused_item():
+    out = check_urls("not a url\nhttps://example.org/a.html see also https://example.org/b")
+    assert out.sources == ["https://example.org/a.html", "https://example.org/b"]
+    assert [(f.item, f.reason) for f in out.rejected] == [
+        ("not a url", "not an http(s) URL"),
+        ("see also", "not an http(s) URL"),
+    ]
+
+
 def test_login_from_one_pair_or_a_file(tmp_path):
     assert parse_auth(None) is None
     assert parse_auth("ann:s3cret:with-colon") == [("ann", "s3cret:with-colon")]

@@ -55,18 +55,31 @@ def check_files(paths: list[str], max_mb: float) -> Accepted:
 
 
 def check_urls(text: str) -> Accepted:
-    """Split pasted text into URLs (one per line or space-separated); keep http(s) ones."""
+    """The http(s) URLs of pasted text (one per line, or several on a line separated by
+    spaces). Other addresses are refused one by one; the plain words of a line are one refused
+    item ("not a url" is one mistake, not three)."""
     out = Accepted()
-    for token in re.split(r"\s+", text or ""):
-        token = token.strip().strip(",;")
-        if not token:
-            continue
-        parsed = urlparse(token)
-        if parsed.scheme.lower() in ("http", "https") and parsed.netloc:
-            out.sources.append(token)
-        else:
-            out.rejected.append(Failure(item=token, reason="not an http(s) URL"))
+    for line in (text or "").splitlines():
+        words = [word.strip(",;") for word in line.split()]
+        words = [word for word in words if word]
+        out.sources.extend(word for word in words if _is_web_url(word))
+        # An address of another kind (ftp:, javascript:) is refused on its own; plain words
+        # are one item per line.
+        for word in words:
+            if _SCHEME.match(word) and not _is_web_url(word):
+                out.rejected.append(Failure(item=word, reason="not an http(s) URL"))
+        plain = [word for word in words if not _SCHEME.match(word)]
+        if plain:
+            out.rejected.append(Failure(item=" ".join(plain), reason="not an http(s) URL"))
     return out
+
+
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def _is_web_url(word: str) -> bool:
+    parsed = urlparse(word)
+    return parsed.scheme.lower() in ("http", "https") and bool(parsed.netloc)
 
 
 def discard_uploads(paths: list[str], upload_folder: Path) -> None:
