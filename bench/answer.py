@@ -1,4 +1,5 @@
-"""Answer benchmark on rtqa-small: accuracy and speed of the extractive and local backends.
+"""Answer benchmark on rtqa-small: accuracy and speed of the extractive and local backends,
+and of the peer to beat (bench/peer.py) on the local backend's questions.
 
     .venv/bin/python bench/answer.py                     # extractive on all, local on 40
     .venv/bin/python bench/answer.py --local-n 0         # extractive only
@@ -34,6 +35,7 @@ from assistant.evaluation.corpus import (  # noqa: E402
 )
 from assistant.evaluation.metrics import contains_answer  # noqa: E402
 from assistant.local_model import default_model_path  # noqa: E402
+from bench.peer import Peer  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from indexing.pipeline import ingest_sources  # noqa: E402
 from vectorstore.store import NewsStore  # noqa: E402
@@ -103,6 +105,29 @@ def run(assistant: NewsAssistant, questions: list[dict], backend: str) -> dict[s
     }
 
 
+def run_peer(peer: Peer, questions: list[dict]) -> dict[str, float]:
+    right = declined = 0
+    seconds: list[float] = []
+    for q in questions:
+        as_of = date.fromisoformat(q["as_of"]) if q.get("as_of") else None
+        answer, said_no, spent = peer.ask(q["question"], as_of)
+        right += not said_no and contains_answer(answer, q["answers"])
+        declined += said_no
+        seconds.append(spent)
+    n = len(questions) or 1
+    median = statistics.median(seconds) if seconds else 0.0
+    # The peer does not stream: its first token is not measured, its answer time is after
+    # retrieval.
+    return {
+        "n": len(questions),
+        "accuracy": right / n,
+        "declined": declined / n,
+        "answer_ms": 1000 * median,
+        "first_token_s": float("nan"),
+        "total_s": median,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/newsqa-bench"))
@@ -139,7 +164,9 @@ def main() -> None:
         rows.append(("extractive", res))
         print(f"extractive done in {time.perf_counter() - started:.0f} s", flush=True)
     if args.local_n:
-        rows.append(("local", run(assistant, spread(questions, args.local_n), "local")))
+        subset = spread(questions, args.local_n)
+        rows.append(("local", run(assistant, subset, "local")))
+        rows.append(("peer", run_peer(Peer(assistant), subset)))
 
     print(f"\n{SET}: {store.stats().articles} articles stored")
     print(f"{'backend':<11} {'n':>4} {'accuracy':>9} {'declined':>9} {'answer ms':>10} "
