@@ -9,6 +9,9 @@ Two stages, both on the model's own text:
   checks that what remains holds what the question asks for (a figure for "how many", a date
   for "when"). An answer left with nothing, or without its fact, is replaced by the extractive
   answer from the same passages, and the model's sentences stay in `checks` with their verdict.
+
+An answer in another language than the passages it cites gets their sentences quoted after it,
+in the article's words, for the reader to check.
 """
 
 from __future__ import annotations
