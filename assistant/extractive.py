@@ -26,7 +26,7 @@ from assistant.questions import (
 )
 from assistant.replies import decline_text
 from core.numbers import find_numbers, number_values
-from core.sentences import split_sentences
+from core.sentences import split_clauses, split_sentences
 from core.words import content_terms, fold
 
 _QUESTION_WORDS_WORDS = """
@@ -221,13 +221,12 @@ def answer_span(question: str, sentence: str) -> tuple[int, int] | None:
 
 
 def _clause_terms(sentence: str, at: int, terms: list[str]) -> int:
-    """How many of `terms` the clause around offset `at` holds (clauses end at , ; : . ! ?
-    followed by a space, so "11.000" stays whole)."""
-    bounds = [m.end() for m in re.finditer(r"[,;:.!?–]\s", sentence)]
-    start = max((b for b in bounds if b <= at), default=0)
-    end = min((b for b in bounds if b > at), default=len(sentence))
-    clause = fold(sentence[start:end])
-    return sum(1 for term in terms if term_in(term, clause))
+    """How many of `terms` the clause around offset `at` holds."""
+    for start, end in split_clauses(sentence):
+        if start <= at < end:
+            clause = fold(sentence[start:end])
+            return sum(1 for term in terms if term_in(term, clause))
+    return 0
 
 
 def _with_next_word(sentence: str, end: int) -> int:

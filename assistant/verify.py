@@ -26,12 +26,14 @@ from assistant.citations import (
     check_answer,
     passage_figures,
     split_answer,
+    support_score,
 )
 from assistant.extractive import extractive_answer
 from assistant.models import Passage
 from assistant.questions import holds_type, question_type
 from assistant.replies import answer_language
 from core.numbers import format_number, number_values
+from core.sentences import split_clauses
 
 
 class Ungrounded(Exception):
@@ -156,19 +158,35 @@ def _backed_text(checked: CheckedAnswer) -> str:
 def _with_source_words(
     checked: CheckedAnswer, question: str, passages: Sequence[Passage], given: Given
 ) -> CheckedAnswer:
-    """A cross-lingual answer with the source-language sentences it rests on quoted after it
-    (“… weitere 6000 werden erwartet.” [1]), so that a reader can check the figure in the
-    words of the article. At most two quotes, one for each cited passage."""
+    """A cross-lingual answer with the source-language words it rests on quoted after it
+    („weitere 6000 werden erwartet.“ [1]): of the cited sentence, the clause that holds the
+    answer's figure (or that backs the answer best), so that a reader can check the claim in
+    the article's words, and a wrong figure is not hidden in a quote that also holds the right
+    one. One quote for each cited passage, at most two."""
     language = answer_language(question)
     quotes: list[str] = []
     for citation in checked.citations:
         if citation.language in (language, "und") or not citation.span_text.strip():
             continue
-        line = "“" + " ".join(citation.span_text.split()) + f"” [{citation.marker}]"
-        if line not in quotes:
+        words = _resting_words(citation.sentence, " ".join(citation.span_text.split()))
+        line = f"“{words}” [{citation.marker}]"
+        if words and line not in quotes:
             quotes.append(line)
     if not quotes:
         return checked
     quoted = check_answer("\n".join([checked.text, *quotes[:2]]), passages, given)
     quoted.checks = [c for c in checked.checks if not c.shown] + quoted.checks
     return quoted
+
+
+def _resting_words(claim: str, sentence: str) -> str:
+    """The clause(s) of the source `sentence` that hold the claim's figures; without a figure in
+    the claim, the clause that backs it best."""
+    clauses = [sentence[a:b].rstrip(",;:–— ") for a, b in split_clauses(sentence)]
+    figures = number_values(claim)
+    if figures:
+        holding = [c for c in clauses if number_values(c) & figures]
+        if holding:
+            return " … ".join(holding)
+    best = max(clauses, key=lambda c: support_score(claim, c), default="")
+    return best if best and support_score(claim, best) > 0 else sentence

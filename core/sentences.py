@@ -161,3 +161,21 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             _split_segment(text, line_start, line_end, spans)
         paragraph_start = next_start
     return spans
+
+
+_CLAUSE_END = re.compile(r"[,;:.!?–—]\s")
+
+
+def split_clauses(sentence: str) -> list[tuple[int, int]]:
+    """The clauses of one sentence as (start, end) offsets: parts that end at , ; : . ! ? or a
+    dash followed by a space (so "11.000" and "2,5" stay whole), trimmed of white space."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in [*_CLAUSE_END.finditer(sentence), None]:
+        end = match.start() + 1 if match else len(sentence)
+        piece = sentence[start:end]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            spans.append((start + lead, start + len(piece.rstrip())))
+        start = match.end() if match else end
+    return spans

@@ -172,3 +172,34 @@ def test_the_local_model_shows_no_figure_its_passages_do_not_hold(
         cited_text = " ".join(f"{p.title}\n{p.text}" for p in answer.passages if p.number in cited)
         shown_figures = number_values(answer.answer) - number_values(question)
         assert shown_figures <= number_values(cited_text), (question, answer.answer)
+
+
+# --- a cross-lingual answer shows the words it rests on ----------------------------------------
+
+GERMAN = Passage(
+    number=1,
+    chunk_id="g1",
+    article_id="g",
+    title="Nordkorea schickt weitere Soldaten",
+    text="Laut Defense Express sind bereits 11.000 Soldaten dort – weitere 6000 werden erwartet.",
+    start=0,
+    end=86,
+    language="de",
+)
+
+
+def test_a_cross_lingual_answer_quotes_the_clause_that_holds_its_figure():
+    question = "How many soldiers are expected?"
+    verified = verify(question, question, "6000 more soldiers are expected [1].", [GERMAN])
+    assert verified.checked.text == (
+        "6000 more soldiers are expected [1].\n“weitere 6000 werden erwartet.” [1]"
+    )
+
+
+def test_the_quote_of_a_wrong_figure_does_not_hold_the_right_one():
+    # The model picked the other figure of the sentence: the quote shows the words it rests on,
+    # so the mistake is visible, not covered by a quote that holds both figures.
+    question = "How many soldiers are expected?"
+    verified = verify(question, question, "11,000 soldiers are expected [1].", [GERMAN])
+    quote = verified.checked.text.splitlines()[1]
+    assert "11.000" in quote and "6000" not in quote
