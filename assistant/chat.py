@@ -166,7 +166,9 @@ class NewsAssistant:
                 yield event
             checked, replaced = check_answer(text, passages), None
         else:
-            checked, replaced = yield from _verified(question, asked, events, passages, spent, mark)
+            checked, replaced = yield from _verified(
+                question, asked, events, passages, spent, mark, answerer
+            )
             if replaced is not None:
                 yield AnswerReplaced(checked.text, replaced)
                 yield from citations_as_written(checked.text, passages)
@@ -196,6 +198,7 @@ def _verified(
     passages: Sequence[Passage],
     spent: Spent,
     mark: float,
+    answerer: AnswerBackend,
 ) -> Generator[AnswerEvent, None, tuple[CheckedAnswer, str | None]]:
     """Stream a model's answer through the figure gate, then verify it (assistant/verify.py).
 
@@ -225,8 +228,13 @@ def _verified(
         close = getattr(events, "close", None)
         if close is not None:  # a generator: ends the model's work now
             close()
-    verified = verify(question, asked, gate.text, passages, stopped=stopped)
+    mark = time.perf_counter()
+    verified = verify(question, asked, gate.text, passages, stopped=stopped, choose=answerer.choose)
+    spent.timings["verify"] = time.perf_counter() - mark
     if verified.replaced is None:
+        repaired = [c.reason for c in verified.checked.checks if not c.shown]
+        if repaired and stopped is None:  # a figure put right after it was shown
+            yield AnswerReplaced(verified.checked.text, repaired[-1] or "repaired")
         yield from citations_as_written(verified.checked.text, passages)
     return verified.checked, verified.replaced
 

@@ -17,7 +17,7 @@ in the article's words, for the reader to check.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.citations import (
@@ -32,7 +32,8 @@ from assistant.extractive import extractive_answer
 from assistant.models import Passage
 from assistant.questions import holds_type, question_type
 from assistant.replies import answer_language
-from core.numbers import format_number, number_values
+from core.markers import strip_markers
+from core.numbers import find_numbers, format_number, number_values
 from core.sentences import split_clauses
 
 
@@ -81,6 +82,10 @@ class FigureGate:
 _WORD = re.compile(r"\S+")
 
 
+# Asks the model which of the given phrases answers the question: the index, or None.
+Chooser = Callable[[str, list[str]], int | None]
+
+
 @dataclass
 class Verified:
     checked: CheckedAnswer
@@ -94,10 +99,12 @@ def verify(
     passages: Sequence[Passage],
     *,
     stopped: str | None = None,
+    choose: Chooser | None = None,
 ) -> Verified:
     """The answer to show for the model's `text` (all of it, or as far as the gate let it run:
     `stopped` says why it stopped it), with every verdict: dropped sentences stay in `checks`
-    with `shown` False."""
+    with `shown` False. `choose` asks the model which of several clauses answers (see
+    `_right_figure`)."""
     given = Given.of(asked, answer_language(question))
     checked = check_answer(text, passages, given)
     if stopped and checked.checks:  # the gate's reason is the one that matters for the cut
@@ -106,6 +113,8 @@ def verify(
     if checked.declined and not stopped:
         return Verified(checked)
     verified = _shown(question, asked, checked, passages, given)
+    if verified.replaced is None and choose is not None:
+        verified.checked = _right_figure(verified.checked, asked, passages, given, choose)
     if verified.replaced is None:
         verified.checked = _with_source_words(verified.checked, question, passages, given)
     return verified
@@ -190,3 +199,60 @@ def _resting_words(claim: str, sentence: str) -> str:
             return " … ".join(holding)
     best = max(clauses, key=lambda c: support_score(claim, c), default="")
     return best if best and support_score(claim, best) > 0 else sentence
+
+
+def _right_figure(
+    checked: CheckedAnswer,
+    asked: str,
+    passages: Sequence[Passage],
+    given: Given,
+    choose: Chooser,
+) -> CheckedAnswer:
+    """For a "how many" answer whose figure comes from a sentence that holds several, in
+    different clauses ("bereits 11.000 … – weitere 6000 werden erwartet"): the model is asked,
+    as a choice between those clauses, which one answers. A small model that picks the wrong
+    figure while writing picks the right clause when asked to choose (1.5B Qwen on the seed
+    report: wrote 11,000 for "how many are expected", chose "weitere 6000 werden erwartet").
+    When it chooses a clause with another figure, that figure, as the passage writes it,
+    replaces the answer's; the sentence as written stays in `checks`, not shown."""
+    if question_type(asked) != "number" or len(checked.citations) == 0:
+        return checked
+    sentences = split_answer(checked.text)
+    if len(sentences) != len(checked.checks):
+        return checked
+    for i, (sentence, check) in enumerate(zip(sentences, checked.checks, strict=True)):
+        written = [
+            n for n in find_numbers(strip_markers(sentence)) if not set(n.values) <= given.figures
+        ]
+        if len(written) != 1 or not check.markers:
+            continue
+        figure = written[0]
+        for citation in (c for c in checked.citations if c.sentence == check.sentence):
+            options = _figure_clauses(citation.span_text, given)
+            if len(options) < 2 or not any(set(figure.values) & number_values(o) for o in options):
+                continue
+            chosen = choose(asked, options)
+            if chosen is None or set(figure.values) & number_values(options[chosen]):
+                return checked  # the model stands by its figure
+            right = [
+                n for n in find_numbers(options[chosen]) if not set(n.values) <= given.figures
+            ][0]
+            repaired_sentence = sentence.replace(figure.text, right.text, 1)
+            text = " ".join([*sentences[:i], repaired_sentence, *sentences[i + 1 :]])
+            repaired = check_answer(text, passages, given)
+            check.shown = False
+            check.supported = False
+            check.reason = (
+                f"asked to choose, the model chose “{options[chosen]}”: {right.text}, not "
+                f"{figure.text}"
+            )
+            repaired.checks = [c for c in checked.checks if not c.shown] + repaired.checks
+            return repaired
+    return checked
+
+
+def _figure_clauses(sentence: str, given: Given) -> list[str]:
+    """The clauses of `sentence` that state a figure the question does not."""
+    flat = " ".join(sentence.split())
+    clauses = [flat[a:b].rstrip(",;:–— ") for a, b in split_clauses(flat)]
+    return [c for c in clauses if number_values(c) - given.figures]

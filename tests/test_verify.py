@@ -203,3 +203,43 @@ def test_the_quote_of_a_wrong_figure_does_not_hold_the_right_one():
     verified = verify(question, question, "11,000 soldiers are expected [1].", [GERMAN])
     quote = verified.checked.text.splitlines()[1]
     assert "11.000" in quote and "6000" not in quote
+
+
+# --- the right one of two figures ---------------------------------------------------------------
+
+
+def test_a_figure_from_the_wrong_clause_is_put_right_when_the_model_chooses_the_other():
+    asked: list[list[str]] = []
+
+    def choose(question: str, options: list[str]) -> int:
+        asked.append(options)
+        return 1  # what the local model chooses here (tests/test_assistant_seed.py asks it)
+
+    question = "How many soldiers are expected?"
+    verified = verify(
+        question, question, "11,000 soldiers are expected [1].", [GERMAN], choose=choose
+    )
+    assert asked == [
+        ["Laut Defense Express sind bereits 11.000 Soldaten dort", "weitere 6000 werden erwartet."]
+    ]
+    assert verified.checked.text.splitlines()[0] == "6000 soldiers are expected [1]."
+    (as_written,) = [c for c in verified.checked.checks if not c.shown]
+    assert as_written.sentence == "11,000 soldiers are expected."
+    assert "6000, not 11,000" in as_written.reason
+
+
+def test_the_answer_stays_when_the_model_chooses_its_own_figure():
+    question = "How many soldiers are expected?"
+    verified = verify(
+        question, question, "6000 soldiers are expected [1].", [GERMAN], choose=lambda q, o: 1
+    )
+    assert verified.checked.text.splitlines()[0] == "6000 soldiers are expected [1]."
+    assert all(c.shown for c in verified.checked.checks)
+
+
+def test_no_choice_is_asked_when_the_sentence_holds_one_figure():
+    def choose(question: str, options: list[str]) -> int:
+        raise AssertionError("nothing to choose between")
+
+    question = "How long will the Tellin Harbor Bridge stay closed?"
+    verify(question, question, "For at least three weeks [2].", [BRIDGE], choose=choose)
