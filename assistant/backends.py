@@ -153,6 +153,17 @@ class ModelBackend(AnswerBackend):
         yield from stream_model_answer(model, asked, evidence, spent.tokens)
 
     def choose(self, question: str, options: list[str]) -> int | None:
+        """Asked twice, the options in one order and then in the reverse: a choice counts only
+        when it survives the reversal. A 1.5B model asked once took the first option in 5 of
+        the 5 XQuAD answers this was asked for, and all 5 became wrong; asked both ways it
+        disagreed with itself on those 5 and agreed on the seed report's one."""
+        first = self._choose_once(question, options)
+        if first is None:
+            return None
+        second = self._choose_once(question, options[::-1])
+        return first if second is not None and len(options) - 1 - second == first else None
+
+    def _choose_once(self, question: str, options: list[str]) -> int | None:
         letters = [chr(ord("A") + i) for i in range(len(options))]
         listing = "\n".join(
             f"{letter}: {option}" for letter, option in zip(letters, options, strict=True)

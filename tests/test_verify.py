@@ -213,7 +213,7 @@ def test_a_figure_from_the_wrong_clause_is_put_right_when_the_model_chooses_the_
 
     def choose(question: str, options: list[str]) -> int:
         asked.append(options)
-        return 1  # what the local model chooses here (tests/test_assistant_seed.py asks it)
+        return 1  # what the local model chooses here, both ways round (the seed report)
 
     question = "How many soldiers are expected?"
     verified = verify(
