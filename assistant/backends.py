@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import ClassVar, get_args
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant import health
 from assistant.answer import (
     answer_messages,
+    choice_messages,
     evidence_passages,
 )
 from assistant.cancel import Cancel
@@ -32,7 +32,6 @@ from assistant.rewrite import rewrite_rule_based, rewrite_with_llm
 from core.markers import find_markers
 from core.settings import JudgeBackend, LLMBackend, Settings
 from core.tokens import get_encoding
-from prompts import template
 
 
 @dataclass(frozen=True)
@@ -164,20 +163,12 @@ class ModelBackend(AnswerBackend):
         return first if second is not None and len(options) - 1 - second == first else None
 
     def _choose_once(self, question: str, options: list[str]) -> int | None:
-        letters = [chr(ord("A") + i) for i in range(len(options))]
-        listing = "\n".join(
-            f"{letter}: {option}" for letter, option in zip(letters, options, strict=True)
-        )
-        prompt = template("choose").fill(question=question, options=listing)
-        # The answer's system message goes first here too: llama.cpp keeps one evaluated
-        # prompt, and a choice that began otherwise would make the next answer read the whole
-        # system prompt again (measured: first token 1.4 s became 10 to 13 s).
-        system = SystemMessage(content=template("system").text)
         try:
-            reply = self.model.invoke([system, HumanMessage(content=prompt)]).text.strip()
+            reply = self.model.invoke(choice_messages(question, options)).text.strip()
         except Exception:  # noqa: BLE001 - a failed choice leaves the answer as it was
             return None
         match = re.match(r"\W*([A-Z])\b", reply)
+        letters = [chr(ord("A") + i) for i in range(len(options))]
         return letters.index(match.group(1)) if match and match.group(1) in letters else None
 
     def count_tokens(self, text: str) -> int:
