@@ -271,14 +271,14 @@ def stream_model_answer(
                     if number in by_number:
                         yield CitationResolved(citation_for(sentence, by_number[number], number))
             resolved = len(markers)
-        # Some OpenAI-compatible servers send no usage when streaming: one streamed piece is
-        # one token there.
-        tokens.setdefault("completion", pieces)
     except BackendError:
         raise
     except Exception as exc:  # connection refused, server error, model crash
         raise BackendError(f"the answer model failed: {exc}") from exc
     finally:
+        # Some OpenAI-compatible servers send no usage when streaming, and an answer stopped
+        # early (the verification's gate, Stop) never gets it: one streamed piece is one token.
+        tokens.setdefault("completion", pieces)
         # An answer abandoned here (Stop, a closed page) ends the model's generation now,
         # not when the abandoned generator is collected.
         stream.close()
