@@ -232,9 +232,10 @@ def _verified(
     verified = verify(question, asked, gate.text, passages, stopped=stopped, choose=answerer.choose)
     spent.timings["verify"] = time.perf_counter() - mark
     if verified.replaced is None:
-        repaired = [c.reason for c in verified.checked.checks if not c.shown]
-        if repaired and stopped is None:  # a figure put right after it was shown
-            yield AnswerReplaced(verified.checked.text, repaired[-1] or "repaired")
+        # What was streamed lost a sentence, or had a figure put right: show the checked text.
+        left_out = [c.reason for c in verified.checked.checks if not c.shown]
+        if left_out:
+            yield AnswerReplaced(verified.checked.text, left_out[-1] or "not backed")
         yield from citations_as_written(verified.checked.text, passages)
     return verified.checked, verified.replaced
 
