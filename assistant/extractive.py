@@ -132,8 +132,9 @@ def pick_sentences(
     return chosen
 
 
-def _quote(text: str) -> str:
-    return "“" + re.sub(r"\s+", " ", text).strip() + "”"
+def cited_quote(text: str, number: int) -> str:
+    """`text` as one quoted line with its passage's marker: “…” [n] (white space collapsed)."""
+    return "“" + re.sub(r"\s+", " ", text).strip() + f"” [{number}]"
 
 
 def extractive_answer(question: str, passages: Sequence[Passage], query: str | None = None) -> str:
@@ -150,14 +151,14 @@ def extractive_answer(question: str, passages: Sequence[Passage], query: str | N
     picks = pick_sentences(asked, passages)
     if not picks:
         return decline_text(question)
-    lines = [f"{_quote(p.passage.text[p.start : p.end])} [{p.passage.number}]" for p in picks]
+    lines = [cited_quote(p.passage.text[p.start : p.end], p.passage.number) for p in picks]
     best = picks[0]
     sentence = best.passage.text[best.start : best.end]
     span = answer_span(asked, sentence)
     if span is not None:
         start, end = span
         marked = f"{sentence[:start]}**{sentence[start:end]}**{sentence[end:]}"
-        lines[0] = f"{_quote(marked)} [{best.passage.number}]"
+        lines[0] = cited_quote(marked, best.passage.number)
         short = re.sub(r"\s+", " ", sentence[start:end]).strip()
         lines.insert(0, f"{short} [{best.passage.number}]")
     return "\n".join(lines)
@@ -187,9 +188,7 @@ def overview_answer(
         return decline_text(question)
     if kind == "latest":
         picks.sort(key=lambda p: p.passage.date or date.min, reverse=True)
-    return "\n".join(
-        f"{_quote(p.passage.text[p.start : p.end])} [{p.passage.number}]" for p in picks
-    )
+    return "\n".join(cited_quote(p.passage.text[p.start : p.end], p.passage.number) for p in picks)
 
 
 def answer_span(question: str, sentence: str) -> tuple[int, int] | None:

@@ -28,12 +28,12 @@ from assistant.citations import (
     split_answer,
     support_score,
 )
-from assistant.extractive import extractive_answer
+from assistant.extractive import cited_quote, extractive_answer
 from assistant.models import Passage
 from assistant.questions import holds_type, question_type
 from assistant.replies import answer_language
 from core.markers import strip_markers
-from core.numbers import find_numbers, format_number, number_values
+from core.numbers import Number, find_numbers, format_number, number_values
 from core.sentences import split_clauses
 
 
@@ -178,7 +178,7 @@ def _with_source_words(
         if citation.language in (language, "und") or not citation.span_text.strip():
             continue
         words = _resting_words(citation.sentence, " ".join(citation.span_text.split()))
-        line = f"“{words}” [{citation.marker}]"
+        line = cited_quote(words, citation.marker)
         if words and line not in quotes:
             quotes.append(line)
     if not quotes:
@@ -221,9 +221,7 @@ def _right_figure(
     if len(sentences) != len(checked.checks):
         return checked
     for i, (sentence, check) in enumerate(zip(sentences, checked.checks, strict=True)):
-        written = [
-            n for n in find_numbers(strip_markers(sentence)) if not set(n.values) <= given.figures
-        ]
+        written = [n for n in find_numbers(strip_markers(sentence)) if _new(n, given)]
         if len(written) != 1 or not check.markers:
             continue
         figure = written[0]
@@ -234,9 +232,7 @@ def _right_figure(
             chosen = choose(asked, options)
             if chosen is None or set(figure.values) & number_values(options[chosen]):
                 return checked  # the model stands by its figure
-            right = [
-                n for n in find_numbers(options[chosen]) if not set(n.values) <= given.figures
-            ][0]
+            right = [n for n in find_numbers(options[chosen]) if _new(n, given)][0]
             repaired_sentence = sentence.replace(figure.text, right.text, 1)
             text = " ".join([*sentences[:i], repaired_sentence, *sentences[i + 1 :]])
             repaired = check_answer(text, passages, given)
@@ -249,6 +245,11 @@ def _right_figure(
             repaired.checks = [c for c in checked.checks if not c.shown] + repaired.checks
             return repaired
     return checked
+
+
+def _new(number: Number, given: Given) -> bool:
+    """Whether a written number states a figure the question does not."""
+    return not set(number.values) <= given.figures
 
 
 def _figure_clauses(sentence: str, given: Given) -> list[str]:
