@@ -20,16 +20,10 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict, PrivateAttr
 
 from assistant.cancel import Cancel
+from assistant.errors import BackendError
 from assistant.local_model import require_model
 from assistant.model_worker import ModelWorker, WorkerError, worker_for
-from core.errors import NewsqaError
 from core.settings import Settings
-
-
-class BackendError(NewsqaError, RuntimeError):
-    """The chosen backend cannot answer; the message says why and what to do."""
-
-    exit_code = 1  # the backend could not answer; the input was fine
 
 
 def _openai_client(base_url: str, api_key: str, model: str, settings_like: dict) -> BaseChatModel:

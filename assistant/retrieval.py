@@ -13,18 +13,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Literal
-
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from typing import TYPE_CHECKING, Literal
 
 from assistant.models import Passage, SentenceScore
 from core.records import Chunk
 from core.settings import Settings
 from core.words import jaccard, shingles
 from vectorstore.store import Hit, NewsStore, SearchFilter
+
+if TYPE_CHECKING:
+    from assistant.langchain_retriever import NewsRetriever
 
 
 @dataclass(frozen=True)
@@ -218,7 +216,11 @@ class HybridRetriever:
         flt: SearchFilter | None = None,
         as_of: date | None = None,
     ) -> NewsRetriever:
-        """This retriever behind LangChain's `BaseRetriever` interface (`.invoke(query)`)."""
+        """This retriever behind LangChain's `BaseRetriever` interface (`.invoke(query)`).
+        The adapter lives in its own module: LangChain's retriever side imports its tracing
+        (about 0.3 s), which answering a question does not use."""
+        from assistant.langchain_retriever import NewsRetriever
+
         return NewsRetriever(hybrid=self, k=k, flt=flt, as_of=as_of)
 
 
@@ -241,26 +243,3 @@ def _passage(number: int, cand: _Candidate) -> Passage:
         dense_rank=cand.dense_rank,
         lexical_rank=cand.lexical_rank,
     )
-
-
-def passage_document(passage: Passage) -> Document:
-    """A passage as a LangChain Document: the shown text as content, the rest as metadata."""
-    metadata = passage.model_dump(mode="json", exclude={"text", "context"})
-    return Document(page_content=passage.context or passage.text, metadata=metadata)
-
-
-class NewsRetriever(BaseRetriever):
-    """LangChain adapter over `HybridRetriever`; Documents carry the passage metadata."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    hybrid: HybridRetriever
-    k: int | None = None
-    flt: SearchFilter | None = None
-    as_of: date | None = None
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        passages = self.hybrid.retrieve(query, k=self.k, flt=self.flt, as_of=self.as_of)
-        return [passage_document(p) for p in passages]

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal
-
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage
+from typing import TYPE_CHECKING, Literal
 
 from assistant.matching import names_in
 from assistant.models import Turn
 from assistant.replies import reply
 from core.words import content_terms, fold, words
 from prompts import template
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 ChitchatKind = Literal["greeting", "thanks", "goodbye"]
 
@@ -130,6 +130,8 @@ def rewrite_with_llm(chat_model: BaseChatModel, question: str, history: Sequence
     if not history or not needs_context(question):
         return question
     prompt = template("rewrite").fill(history=_history_text(history), question=question)
+    from langchain_core.messages import HumanMessage  # with the model, not at start-up
+
     reply = chat_model.invoke([HumanMessage(content=prompt)]).text.strip()
     reply = reply.strip().strip('"').strip()
     if not reply or "\n" in reply or len(reply) > 3 * len(question) + 80:

@@ -115,5 +115,9 @@ class Settings(BaseSettings):
         return self.data_dir / "tiktoken"
 
     @property
+    def langid_cache_dir(self) -> Path:
+        return self.data_dir / "langid"
+
+    @property
     def feedback_file(self) -> Path:
         return self.data_dir / "feedback.jsonl"

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from core import language
 from core.errors import NewsqaError, storage_error
 from core.settings import Settings
 
@@ -70,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         print(f"newsqa: bad settings: {exc}", file=sys.stderr)
         return 2
+    language.use_cache_dir(settings.langid_cache_dir)
     try:
         return int(module.run(args, settings) or 0)
     except NewsqaError as exc:  # the one place the CLI reports what a user can act on

@@ -181,3 +181,25 @@ def test_list_keeps_each_article_id_on_one_line_at_80_columns(tmp_path: Path) ->
     assert table.returncode == 0 and len(ids) == 2
     for article_id in ids:  # whole, so that it can be copied into `newsqa delete`
         assert article_id in table.stdout, table.stdout
+
+
+def test_an_extractive_ask_imports_no_model_side_of_langchain(seed_data_dir: Path) -> None:
+    # What `newsqa ask` starts up with is what it imports (its wall time is bench/startup.py's):
+    # LangChain's language models, its retriever side and the tracing they pull in cost about
+    # 0.6 s and an extractive answer uses none of them.
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "newsqa", "--data-dir", str(seed_data_dir),
+         "ask", "--backend", "extractive", "How many soldiers are expected?"],
+        capture_output=True, text=True, cwd=REPO, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines()}
+    assert "6000" in run.stdout
+    heavy = {
+        "langchain_core.language_models.chat_models",
+        "langchain_core.retrievers",
+        "langchain_core.tracers.base",
+        "langsmith",
+        "gradio",
+    }
+    assert not heavy & imported, heavy & imported

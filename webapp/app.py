@@ -14,6 +14,7 @@ import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from assistant.chat import NewsAssistant  # noqa: E402
+from core import language  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from vectorstore.store import NewsStore  # noqa: E402
 from webapp import panels  # noqa: E402
@@ -220,6 +221,7 @@ def build_app(
     store: NewsStore | None = None,
     assistant: NewsAssistant | None = None,
 ) -> gr.Blocks:
+    language.use_cache_dir(settings.langid_cache_dir)
     app = NewsApp(settings, store=store, assistant=assistant)
     demo = layout(app)
     # Questions, retrieval and extractive answers run side by side; the local model takes one
