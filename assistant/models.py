@@ -38,6 +38,18 @@ class Passage(ArticleRef):
     lexical_rank: int | None = None
     sentences: list[SentenceScore] = Field(default_factory=list)
 
+    def nearest_sentence(self, max_chars: int = 240) -> str:
+        """The sentence closest to the question (by its stored vector), else the shown text,
+        cut at a word to about `max_chars`: what a declined question offers as a lead."""
+        text = self.context or self.text
+        if self.sentences:
+            best = max(self.sentences, key=lambda s: s.similarity)
+            text = self.text[best.start - self.start : best.end - self.start].strip() or text
+        if len(text) <= max_chars:
+            return text
+        cut = text.rfind(" ", 0, max_chars)
+        return text[: cut if cut > 0 else max_chars] + " …"
+
 
 class Citation(ArticleRef):
     """One `[n]` in the answer, resolved to its passage and the span of the article behind it."""

@@ -7,7 +7,7 @@ Adjacent markers ("[1][2]") are two markers. Markers are written as "[1][2]" (`m
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 MARKER_PATTERN = r"\[\d+(?:\s*[,;]\s*\d+)*\]"
@@ -56,3 +56,23 @@ def leading_markers(text: str) -> tuple[str, str]:
     if not match:
         return "", text
     return match.group(1).strip(), match.group(2)
+
+
+def renumbering(text: str, only: Collection[int] | None = None) -> dict[int, int]:
+    """Display numbers for the passages `text` cites: 1..n in the order they first appear, so
+    that an answer citing passages 3 and 1 reads "[1] … [2]" (the passages keep their ranks).
+    With `only`, other numbers (a marker that resolved to no passage) get none."""
+    order = [n for n in cited_numbers(text) if only is None or n in only]
+    return {number: shown for shown, number in enumerate(order, start=1)}
+
+
+def renumber(text: str, numbers: dict[int, int]) -> str:
+    """`text` with each marker's numbers replaced by `numbers` (those it lacks stay as written)."""
+    pieces: list[str] = []
+    cursor = 0
+    for marker in find_markers(text):
+        pieces.append(text[cursor : marker.start])
+        pieces.append(marker_text(numbers.get(n, n) for n in marker.numbers))
+        cursor = marker.end
+    pieces.append(text[cursor:])
+    return "".join(pieces)

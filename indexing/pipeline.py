@@ -67,6 +67,9 @@ class IngestReport:
     # KEPT_ITEMS items that had any.
     replaced_chars: int = 0
     replaced_in: list[str] = field(default_factory=list)
+    # The titles of the first KEPT_ITEMS articles added or updated, for the summary a person
+    # reads ("what did I just add?").
+    titles: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -81,6 +84,10 @@ class IngestReport:
         if reason not in self.failed_by_reason and len(self.failed_by_reason) >= _KEPT_REASONS:
             reason = "other reasons"
         self.failed_by_reason[reason] = self.failed_by_reason.get(reason, 0) + 1
+
+    def add_title(self, title: str) -> None:
+        if len(self.titles) < KEPT_ITEMS:
+            self.titles.append(title or "Untitled article")
 
     def add_replaced(self, item: str, count: int) -> None:
         self.replaced_chars += count
@@ -322,6 +329,7 @@ class _Ingest:
             self.report.updated += 1
         else:
             self.report.added += 1
+        self.report.add_title(article.title)
         self.report.chunks_added += len(chunks)
         self.report.sentences_added += len(units)
         self.stored.add(article.id)

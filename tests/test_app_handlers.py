@@ -128,7 +128,7 @@ def test_a_stopped_answer_writes_nothing_into_the_next_question(news_app, monkey
     stopped_stream = news_app.respond(conv, "extractive", [], [], "", "", "")
     next(stopped_stream)  # the answer is under way...
     news_app.stopped(conv)  # ...when the user presses Stop and asks something else
-    assert "Stopped." in conv.messages[-1]["content"]
+    assert "Stopped before the answer was finished." in conv.messages[-1]["content"]
     news_app.take_question("Who won the cup final?", conv)
     assert list(stopped_stream) == []  # the old stream ends without another word
     assert conv.pending == "Who won the cup final?"
@@ -171,7 +171,7 @@ def test_stop_returns_only_after_the_answer_has_sent_its_last_frame(news_app, mo
     log.append("stopped")
     sender.join()
     assert log == ["resumed", "stopped"]  # no frame after the stop, and Stop waited for the end
-    assert "Stopped." in messages[-1]["content"]
+    assert "Stopped before the answer was finished." in messages[-1]["content"]
 
 
 def test_a_quick_answer_is_drawn_once_not_step_by_step(news_app, monkeypatch):

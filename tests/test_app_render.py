@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html as html_module
+import re
 from datetime import date
 
 from assistant.models import Answer, Citation, Passage, SentenceCheck
@@ -60,9 +62,13 @@ def test_marker_without_a_citation_stays_plain_text():
     assert "#nq-abc-7" not in html
 
 
-def test_sources_panel_shows_title_date_source_link_and_highlighted_span():
+def test_each_source_is_a_card_with_title_date_outlet_link_and_highlighted_span():
     html = render.answer_html(_answer(), lookup, answer_id="abc")
-    assert "<details" in html and "1 source<" in html
+    card = html[html.index('<li class="nq-source" id="nq-abc-1">') :]
+    # The card's line is the <summary>, always in view; the passage opens under it.
+    summary = card[card.index("<summary>") : card.index("</summary>")]
+    assert "Nordkorea schickt Soldaten" in summary
+    assert "2025-06-17" in summary and "tagesschau" in summary
     assert "Nordkorea schickt Soldaten" in html
     assert "2025-06-17" in html and "tagesschau" in html
     assert '<a href="https://t.de/x" target="_blank" rel="noopener noreferrer">t.de</a>' in html
@@ -196,3 +202,76 @@ def test_sentences_the_verification_left_out_are_not_shown_but_said():
     assert "55,000 soldiers" not in html
     assert "Checked against the passages: the model's answer was left out" in html
     assert "nq-unsupported" not in html
+
+
+def _cited(marker: int, chunk: str, title: str) -> Citation:
+    return (
+        _answer()
+        .citations[0]
+        .model_copy(update={"marker": marker, "chunk_id": chunk, "title": title})
+    )
+
+
+def test_markers_are_numbered_in_the_order_they_first_appear():
+    answer = _answer(
+        answer="Seoul says 6,000 [3]. Moscow denies it [1]. Seoul repeats it [3].",
+        citations=[_cited(1, "a1:1", "Moscow denies"), _cited(3, "a1:3", "Seoul says")],
+    )
+    html = render.answer_html(answer, lookup, answer_id="abc")
+    links = re.findall(r'<a class="nq-cite" href="#nq-abc-(\d)"[^>]*>\[(\d)\]</a>', html)
+    assert links == [("1", "1"), ("2", "2"), ("1", "1")]
+    cards = re.findall(r'id="nq-abc-(\d)"><details><summary><span class="nq-num">(\d)</span>'
+                       r'<span class="nq-title">([^<]+)<', html)  # fmt: skip
+    assert cards == [("1", "1", "Seoul says"), ("2", "2", "Moscow denies")]
+
+
+def test_a_streaming_answer_numbers_its_markers_as_the_finished_one_will():
+    html = render.streaming_html("writing", "Seoul says 6,000 [3]. Moscow denies it [1")
+    assert "6,000 [1]" in html and "[3]" not in html
+
+
+def test_the_copied_text_is_plain_with_the_sources_as_a_numbered_list():
+    answer = _answer(
+        answer="**6,000** more soldiers [3]. Moscow denies it [1].",
+        citations=[_cited(1, "a1:1", "Moscow denies"), _cited(3, "a1:3", "Seoul says")],
+    )
+    assert render.plain_text(answer) == (
+        "6,000 more soldiers [1]. Moscow denies it [2].\n\nSources:\n"
+        "1. Seoul says (tagesschau, 2025-06-17) https://t.de/x\n"
+        "2. Moscow denies (tagesschau, 2025-06-17) https://t.de/x"
+    )
+    html = render.answer_html(answer, lookup, answer_id="abc")
+    block = re.search(r'<pre class="nq-plain"[^>]*>(.*?)</pre>', html).group(1)
+    assert "<" not in block and "\n" not in block  # one line of HTML, the breaks as entities
+    assert html_module.unescape(block) == render.plain_text(answer)
+
+
+def test_lists_and_bold_from_a_model_render_as_html_and_nothing_else_does():
+    answer = _answer(
+        answer="Two things [1]:\n- **6,000** more soldiers\n- engineers <b>too</b>\n"
+        "1. first\n2. second\n![x](http://e.x/i.png)"
+    )
+    html = render.answer_html(answer, lookup, answer_id="abc")
+    assert "<ul><li><strong>6,000</strong> more soldiers</li><li>engineers &lt;b&gt;too" in html
+    assert "<ol><li>first</li><li>second</li></ol>" in html
+    assert "<img" not in html and "<b>" not in html
+
+
+def test_a_decline_is_one_line_with_the_scope_and_folded_leads_one_per_article():
+    def passage(number: int, article: str, text: str) -> Passage:
+        return Passage(number=number, chunk_id=f"{article}:{number}", article_id=article,
+                       title=f"Story {article}", text=text, start=0, end=len(text))  # fmt: skip
+
+    long_text = "Kiel is a port. " + "More words follow here. " * 30
+    answer = _answer(answer="", citations=[], declined=True, passages=[
+        passage(1, "a", long_text), passage(2, "a", "Same story again."),
+        passage(3, "b", "Another story."),
+    ])  # fmt: skip
+    html = render.answer_html(answer, lookup, scope="from tagesschau, as of 2025-06-01")
+    assert "Searched only from tagesschau, as of 2025-06-01." in html
+    assert '<details class="nq-closest"><summary>Closest passages (2 articles)' in html
+    assert html.count('<li class="nq-source">') == 2  # one per article
+    assert "Same story again" not in html
+    assert (
+        len(answer.passages[0].nearest_sentence(render.CLOSEST_CHARS)) <= render.CLOSEST_CHARS + 2
+    )

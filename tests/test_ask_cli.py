@@ -203,3 +203,41 @@ def test_an_extractive_ask_imports_no_model_side_of_langchain(seed_data_dir: Pat
         "gradio",
     }
     assert not heavy & imported, heavy & imported
+
+
+def test_a_declined_ask_names_each_near_article_once_with_its_closest_sentence(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    assert newsqa("ingest", str(REPO / "samples"), data_dir=data).returncode == 0
+    run = newsqa("ask", "What is the capital of Peru?", "--backend", "extractive",
+                 data_dir=data)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "The articles do not say." in run.stdout
+    leads = run.stdout.split("Closest passages, one per article:")[1]
+    titles = [line for line in leads.splitlines() if line.startswith("  ") and " — " in line]
+    assert 1 <= len(titles) <= 3 and len(set(titles)) == len(titles), leads
+    assert len(leads.split()) > 8 * len(titles)  # a sentence under each title, not the title alone
+
+
+def test_printed_answers_number_their_markers_and_sources_in_order_of_first_mention() -> None:
+    from datetime import date
+
+    from rich.console import Console
+
+    from assistant.models import Answer, Citation
+    from newsqa.commands.ask import print_answer
+
+    def cited(marker: int, title: str) -> Citation:
+        return Citation(marker=marker, chunk_id=f"c{marker}", article_id=f"a{marker}",
+                        title=title, date=date(2025, 6, 1), source="wire", sentence="s",
+                        span_start=0, span_end=4, span_text=f"text {marker}")  # fmt: skip
+
+    answer = Answer(question="q", query="q", answer="Seoul says so [3]. Moscow denies it [1].",
+                    citations=[cited(1, "Moscow denies"), cited(3, "Seoul says")])  # fmt: skip
+    console = Console(record=True, width=100)
+    print_answer(answer, console)
+    printed = console.export_text()
+    assert printed.startswith("Seoul says so [1]. Moscow denies it [2].")
+    sources = printed.split("Sources")[1]
+    assert sources.index("[1] Seoul says") < sources.index("[2] Moscow denies")

@@ -232,7 +232,8 @@ def test_recency_penalty_grows_with_age_and_rejects_the_future() -> None:
     fresh = recency_penalty(date(2024, 11, 10), asked, DEFAULT_WEIGHTS)
     old = recency_penalty(date(2020, 11, 8), asked, DEFAULT_WEIGHTS)
     assert fresh is not None and old is not None and 0 <= fresh < old <= DEFAULT_WEIGHTS.recency
-    assert recency_penalty(date(2024, 11, 13), asked, DEFAULT_WEIGHTS) is not None  # grace day
+    assert recency_penalty(asked, asked, DEFAULT_WEIGHTS) is not None  # the day itself counts
+    assert recency_penalty(date(2024, 11, 13), asked, DEFAULT_WEIGHTS) is None  # the next does not
     assert recency_penalty(date(2024, 11, 20), asked, DEFAULT_WEIGHTS) is None
 
 

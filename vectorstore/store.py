@@ -66,16 +66,23 @@ class SearchFilter:
     languages: tuple[str, ...] | None = None
     date_from: date | None = None
     date_to: date | None = None
+    # Whether articles without a date pass. A date range leaves them out whatever this says;
+    # without one, they pass unless this is False (an "as of" question may want them out).
+    undated: bool = True
 
     @property
     def empty(self) -> bool:
-        return not (self.sources or self.languages or self.date_from or self.date_to)
+        return not (
+            self.sources or self.languages or self.date_from or self.date_to or not self.undated
+        )
 
     def accepts(self, meta: ArticleMeta) -> bool:
         """The predicate `where()` gives Chroma, for the lexical side."""
         if self.sources and meta.source not in self.sources:
             return False
         if self.languages and meta.language not in self.languages:
+            return False
+        if meta.date is None and not self.undated:
             return False
         if self.date_from and (meta.date is None or meta.date < self.date_from):
             return False
@@ -95,6 +102,8 @@ class SearchFilter:
             clauses.append({"date_int": {"$gte": date_int(self.date_from)}})
         if self.date_to:
             clauses.append({"date_int": {"$lte": date_int(self.date_to)}})
+        if not self.undated and not (self.date_from or self.date_to):
+            clauses.append({"date_int": {"$gte": 0}})  # undated units have no date_int
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}

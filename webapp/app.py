@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from importlib import resources
 from types import SimpleNamespace
 
@@ -21,7 +22,7 @@ from webapp import panels  # noqa: E402
 from webapp.auth import parse_auth  # noqa: E402
 from webapp.backend_status import BACKEND_LABELS  # noqa: E402
 from webapp.handlers import NewsApp  # noqa: E402
-from webapp.session import Conversation  # noqa: E402
+from webapp.session import CHIP_KEYS, Conversation  # noqa: E402
 from webapp.throttle import LoginThrottle  # noqa: E402
 from webapp.uploads import ALLOWED_EXTENSIONS  # noqa: E402
 
@@ -52,26 +53,105 @@ def layout(app: NewsApp) -> gr.Blocks:
     """The page: side panel, chat and add-articles tabs, wired to `app`'s handlers."""
     with gr.Blocks(title="newsqa", analytics_enabled=False, fill_height=True) as demo:
         conv = gr.State(Conversation())
+        # The conversation and the settings, kept in the browser (encrypted with a key of this
+        # data folder) so that a reload or a restart of the app finds them again.
+        saved = gr.BrowserState(
+            None, storage_key="newsqa-conversation", secret=browser_secret(app.settings)
+        )
         side = _side_panel(app)
         with gr.Column(elem_id="nq-main"):
             gr.HTML(panels.HEADER_HTML)
             with gr.Tabs(elem_id="nq-tabs"):
                 with gr.Tab("Chat", id="chat"):
+                    chips = _chips()
                     chat = _chat_tab(app)
                 with gr.Tab("Add articles", id="add", elem_id="nq-add-tab"):
                     add = _add_tab(app)
-        _wire_chat(app, conv, chat, side)
+                with gr.Tab("Articles", id="articles", elem_id="nq-articles-tab") as listing_tab:
+                    listing = _articles_tab()
+        corpus_outputs = [side.corpus, side.sources, side.languages]
+        _wire_chat(app, conv, chat, side, saved)
+        _wire_chips(app, chips, side)
         add.button.click(
             app.add_articles,
             [add.files, add.urls],
-            [add.report, side.corpus, side.sources, side.languages],
+            [add.report, *corpus_outputs],
             concurrency_limit=1,
             concurrency_id="ingest",
+            show_progress="hidden",  # the report shows the ingest's own progress
+        )
+        listing_tab.select(app.articles_view, None, [listing.table, listing.choice])
+        listing.delete.click(
+            app.delete_articles,
+            [listing.choice],
+            [listing.note, listing.table, listing.choice, *corpus_outputs],
+            concurrency_limit=1,
+            concurrency_id="ingest",
+            show_progress="hidden",
         )
         side.backend.change(app.backend_view, [side.backend], [side.backend_info])
-        demo.load(app.corpus_view, None, [side.corpus, side.sources, side.languages])
-        demo.load(app.backend_view, [side.backend], [side.backend_info])
+        demo.load(app.corpus_view, None, corpus_outputs)
+        demo.load(
+            app.restore,
+            [saved],
+            [chat.chatbot, conv, side.backend, *side.filters],
+            show_progress="hidden",
+        ).then(app.backend_view, [side.backend], [side.backend_info])
+        for control in (side.backend, *side.filters):
+            control.change(
+                app.remember, [conv, side.backend, *side.filters], [saved], show_progress="hidden"
+            )
     return demo
+
+
+def browser_secret(settings: Settings) -> str:
+    """The key the browser's copy of a conversation is encrypted with: one per data folder,
+    made on first use (owner-only), so that it outlives a restart of the app."""
+    path = settings.data_dir / "browser-state.key"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(24)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as out:
+        out.write(key)
+    return key
+
+
+def _chips() -> SimpleNamespace:
+    """The active filters above the chat, one removable chip each (hidden when none is set)."""
+    with gr.Row(elem_id="nq-chips", equal_height=True):
+        buttons = [
+            gr.Button(visible=False, size="sm", elem_classes=["nq-chip"], elem_id=f"nq-chip-{k}")
+            for k in CHIP_KEYS
+        ]
+    return SimpleNamespace(buttons=buttons)
+
+
+def _wire_chips(app: NewsApp, chips: SimpleNamespace, side: SimpleNamespace) -> None:
+    for control in side.filters:
+        control.change(
+            app.chips, side.filters, chips.buttons, show_progress="hidden",
+            trigger_mode="always_last",
+        )  # fmt: skip
+    cleared = {"sources": [], "languages": [], "date_from": "", "date_to": "", "as_of": "",
+               "undated": True}  # fmt: skip
+    for key, button, control in zip(CHIP_KEYS, chips.buttons, side.filters, strict=True):
+        button.click(lambda value=cleared[key]: value, None, [control], show_progress="hidden")
+
+
+def _articles_tab() -> SimpleNamespace:
+    table = gr.HTML(elem_id="nq-article-list")
+    with gr.Row(elem_id="nq-delete-row", equal_height=True):
+        choice = gr.Dropdown(
+            label="Articles to delete", multiselect=True, choices=[], scale=4,
+            elem_id="nq-delete-choice",
+        )  # fmt: skip
+        delete = gr.Button("Delete", variant="stop", scale=1, elem_id="nq-delete")
+    note = gr.HTML(elem_id="nq-delete-note")
+    return SimpleNamespace(table=table, choice=choice, delete=delete, note=note)
 
 
 def _side_panel(app: NewsApp) -> SimpleNamespace:
@@ -88,8 +168,14 @@ def _side_panel(app: NewsApp) -> SimpleNamespace:
         as_of = gr.Textbox(
             label="As of",
             placeholder="YYYY-MM-DD",
-            info="Answer as if asked on this day: later articles are left out.",
+            info="Answer as if asked on this day: articles dated later are left out.",
             elem_id="nq-as-of",
+        )
+        undated = gr.Checkbox(
+            value=True,
+            label="Include undated articles",
+            info="An undated article may be older or newer than any day chosen above.",
+            elem_id="nq-undated",
         )
         backend = gr.Radio(
             backends, value=app.settings.llm_backend, label="Answer with", elem_id="nq-backend"
@@ -102,8 +188,11 @@ def _side_panel(app: NewsApp) -> SimpleNamespace:
         date_from=date_from,
         date_to=date_to,
         as_of=as_of,
+        undated=undated,
         backend=backend,
         backend_info=backend_info,
+        # In the order of session.CHIP_KEYS and of NewsApp.respond's filter arguments.
+        filters=[sources, languages, date_from, date_to, as_of, undated],
     )
 
 
@@ -111,7 +200,7 @@ def _chat_tab(app: NewsApp) -> SimpleNamespace:
     chatbot = gr.Chatbot(
         elem_id="nq-chat",
         show_label=False,
-        height="62vh",
+        height="64vh",
         min_height=320,
         latex_delimiters=[],
         placeholder=panels.CHAT_PLACEHOLDER_HTML,
@@ -134,6 +223,9 @@ def _chat_tab(app: NewsApp) -> SimpleNamespace:
     with gr.Row(elem_id="nq-actions"):
         retry = gr.Button("Retry", size="sm", elem_id="nq-retry")
         new = gr.Button("New conversation", size="sm", elem_id="nq-new")
+        export = gr.Button("Export (Markdown)", size="sm", elem_id="nq-export")
+    # Written in the page from what it shows: nothing to ask the server for.
+    export.click(None, None, None, js="() => window.nqExport && window.nqExport()")
     return SimpleNamespace(
         chatbot=chatbot, question=question, send=send, stop=stop, retry=retry, new=new
     )
@@ -162,12 +254,12 @@ def _add_tab(app: NewsApp) -> SimpleNamespace:
     return SimpleNamespace(files=files, urls=urls, button=button, report=report)
 
 
-def _wire_chat(app: NewsApp, conv: gr.State, chat: SimpleNamespace, side: SimpleNamespace) -> None:
+def _wire_chat(
+    app: NewsApp, conv: gr.State, chat: SimpleNamespace, side: SimpleNamespace, saved
+) -> None:
     busy = [chat.send, chat.stop]
-    answer_inputs = [
-        conv, side.backend, side.sources, side.languages, side.date_from, side.date_to,
-        side.as_of,
-    ]  # fmt: skip
+    answer_inputs = [conv, side.backend, *side.filters]
+    keep = ([conv, side.backend, *side.filters], [saved])
 
     def working():
         return gr.update(visible=False), gr.update(visible=True)
@@ -192,27 +284,36 @@ def _wire_chat(app: NewsApp, conv: gr.State, chat: SimpleNamespace, side: Simple
         names = ({"api_name": "ask"}, {"api_name": "answer"}) if number == 0 else ({}, {})
         # "multiple": a question asked right after Stop must not be dropped by the page
         # because the stopped answer's step has not yet reported its end.
+        # Progress is hidden: the answer's own status line says what is happening, and
+        # Gradio's timer and its "•••" bubble beside it only confused.
         answering.append(
-            trigger(fn, inputs, outputs, **names[0])
-            .then(working, None, busy, trigger_mode="multiple")
+            trigger(fn, inputs, outputs, show_progress="hidden", **names[0])
+            .then(working, None, busy, trigger_mode="multiple", show_progress="hidden")
             .then(
                 app.respond,
                 answer_inputs,
                 [chat.chatbot, conv],
                 trigger_mode="multiple",
+                show_progress="hidden",
                 **names[1],
             )
         )
     for event in answering:
-        event.then(idle, [conv], busy, trigger_mode="multiple").then(
-            app.backend_view, [side.backend], [side.backend_info], trigger_mode="multiple"
-        )
+        event.then(idle, [conv], busy, trigger_mode="multiple", show_progress="hidden").then(
+            app.backend_view, [side.backend], [side.backend_info], trigger_mode="multiple",
+            show_progress="hidden",
+        ).then(app.remember, *keep, trigger_mode="multiple", show_progress="hidden")  # fmt: skip
     # Stop and New conversation end the answer through its Cancel, not Gradio's `cancels`:
     # a cancelled event may still deliver a frame it had produced, after the Stop's own
     # output, and paint the chat back to "writing the answer…" (seen in CI).
-    chat.stop.click(app.stopped, [conv], [chat.chatbot, conv, *busy])
-    chat.new.click(app.new_conversation, [conv], [chat.chatbot, conv], api_name="new")
-    chat.chatbot.clear(app.new_conversation, [conv], [chat.chatbot, conv])
+    chat.stop.click(app.stopped, [conv], [chat.chatbot, conv, *busy], show_progress="hidden")
+    for ending in (
+        chat.new.click(app.new_conversation, [conv], [chat.chatbot, conv], api_name="new",
+                       show_progress="hidden"),
+        chat.chatbot.clear(app.new_conversation, [conv], [chat.chatbot, conv],
+                           show_progress="hidden"),
+    ):  # fmt: skip
+        ending.then(app.remember, *keep, show_progress="hidden")
     chat.chatbot.like(app.rate, [conv], None)
 
 

@@ -26,6 +26,7 @@ from assistant.chat import (
     QueryRewritten,
     Token,
 )
+from assistant.models import Answer
 from core.errors import NewsqaError
 from core.settings import Settings
 from indexing.pipeline import IngestReport, Progress, ingest_sources
@@ -34,7 +35,7 @@ from webapp import panels, render
 from webapp.backend_status import backend_status
 from webapp.feedback import append_feedback
 from webapp.gate import TurnLine
-from webapp.session import Conversation, build_filter, parse_day
+from webapp.session import Conversation, build_filter, chip_labels, parse_day, scope_text
 from webapp.uploads import check_files, check_urls, discard_uploads
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,11 @@ STOP_WAIT_S = 10.0
 # chat to the page; tokens come faster than anyone reads them, and an extractive answer, done in
 # about 40 ms, needs no intermediate redraw at all (under load they cost more than the answer).
 REDRAW_EVERY_S = 0.1
+# What the browser keeps of a conversation: its latest answers, and the layout of the record.
+SAVED_ANSWERS = 20
+SAVED_VERSION = 1
+# The articles tab lists this many, newest first (the CLI's `newsqa list` shows them all).
+ARTICLES_SHOWN = 500
 
 
 class NewsApp:
@@ -107,6 +113,7 @@ class NewsApp:
         date_from: str,
         date_to: str,
         as_of: str,
+        undated: bool = True,
     ) -> Iterator[tuple[list[dict], Conversation]]:
         serial = conv.serial  # this stream's turn; Stop or a new conversation ends it
         question = conv.pending
@@ -114,7 +121,7 @@ class NewsApp:
             yield conv.messages, conv
             return
         try:
-            flt = build_filter(sources, languages, date_from, date_to)
+            flt = build_filter(sources, languages, date_from, date_to, undated)
             day = parse_day("As of", as_of)
         except ValueError as exc:
             conv.fail(render.error_html(f"Check the filters: {exc}"))
@@ -123,6 +130,7 @@ class NewsApp:
         control = conv.cancel = Cancel()
         kind = BACKENDS.get(backend)
         ticket = self.line.join() if kind is not None and kind.one_at_a_time else None
+        conv.ticket = ticket
         try:
             while ticket is not None and (ahead := self.line.wait(ticket, LINE_POLL_S)) > 0:
                 if not conv.is_current(serial):
@@ -143,6 +151,8 @@ class NewsApp:
         finally:
             if ticket is not None:
                 self.line.leave(ticket)
+                if conv.ticket == ticket:
+                    conv.ticket = None
             control.ended()
 
     def _stream_answer(self, conv, serial, question, backend, flt, day, control):
@@ -166,8 +176,9 @@ class NewsApp:
                     )
                 elif isinstance(event, Token):
                     text += event.text
+                    conv.draft = text
                 elif isinstance(event, AnswerReplaced):
-                    text = event.text
+                    text = conv.draft = event.text
                     status = "Checked against the passages: showing the quoted answer instead"
                 elif isinstance(event, CitationResolved):
                     continue
@@ -188,24 +199,33 @@ class NewsApp:
             return
         if answer is None:
             raise RuntimeError("the assistant stopped without an answer")
-        conv.finish(answer, render.answer_html(answer, self.store.get_article))
+        scope = scope_text(flt, day)
+        conv.finish(answer, render.answer_html(answer, self.store.get_article, scope=scope), scope)
         yield conv.messages, conv
 
     def stopped(self, conv: Conversation):
         running = conv.cancel
+        self._hand_back_turn(conv)
         if conv.pending is not None:
-            last = conv.messages[-1]["content"] if conv.messages else ""
-            conv.fail(panels.stopped_html(last))
+            conv.fail(panels.stopped_html(conv.draft))
         _wait_for_end(running)
         return conv.messages, conv, gr.update(visible=True), gr.update(visible=False)
 
     def new_conversation(self, old: Conversation | None = None):
         if old is not None:
             running = old.cancel
+            self._hand_back_turn(old)
             old.abandon()
             _wait_for_end(running)
         conv = Conversation()
         return conv.messages, conv
+
+    def _hand_back_turn(self, conv: Conversation) -> None:
+        """The abandoned answer's place in the local model's line is given up now, not when its
+        stream has wound down: the next question is not told that someone is ahead of it."""
+        if conv.ticket is not None:
+            self.line.leave(conv.ticket)
+            conv.ticket = None
 
     def rate(self, conv: Conversation, liked: gr.LikeData) -> None:
         index = liked.index[0] if isinstance(liked.index, (list, tuple)) else liked.index
@@ -221,6 +241,86 @@ class NewsApp:
             return
         append_feedback(self.settings.feedback_file, answer, rating)
         gr.Info("Thanks, your rating was saved.")
+
+    # ---- filters shown as chips ---------------------------------------------------------
+
+    def chips(self, sources, languages, date_from, date_to, as_of, undated):
+        """One button per active filter above the chat; clicking it removes that filter."""
+        labels = chip_labels(sources, languages, date_from, date_to, as_of, undated)
+        return [
+            gr.update(value=label, visible=True) if label else gr.update(visible=False)
+            for label in labels
+        ]
+
+    # ---- what survives a reload (the browser's storage) ---------------------------------
+
+    def remember(self, conv: Conversation, backend, sources, languages, date_from, date_to,
+                 as_of, undated) -> dict:  # fmt: skip
+        """The conversation's finished answers and the settings, as the browser keeps them."""
+        turns = [
+            {"answer": conv.answers[i].model_dump(mode="json"), "scope": conv.scopes.get(i, "")}
+            for i in sorted(conv.answers)
+        ][-SAVED_ANSWERS:]
+        settings = {"backend": backend, "sources": sources or [], "languages": languages or [],
+                    "date_from": date_from or "", "date_to": date_to or "", "as_of": as_of or "",
+                    "undated": bool(undated)}  # fmt: skip
+        return {"version": SAVED_VERSION, "turns": turns, "settings": settings}
+
+    def restore(self, saved: dict | None):
+        """The conversation and settings the browser kept, drawn again from the answers (the
+        HTML is made here anew, never taken from storage). Anything unreadable is dropped."""
+        conv = Conversation()
+        settings: dict = {}
+        if isinstance(saved, dict) and saved.get("version") == SAVED_VERSION:
+            settings = saved.get("settings") or {}
+            for turn in saved.get("turns") or []:
+                try:
+                    answer = Answer.model_validate(turn["answer"])
+                    scope = str(turn.get("scope") or "")
+                except (KeyError, TypeError, ValueError):
+                    log.warning("a saved answer could not be read; it is left out")
+                    continue
+                conv.ask(answer.question, render.user_html(answer.question))
+                shown = render.answer_html(answer, self.store.get_article, scope=scope)
+                conv.finish(answer, shown, scope)
+        backend = settings.get("backend")
+
+        def kept(key: str, default):
+            value = settings.get(key, default)
+            return gr.update(value=value) if value != default else gr.skip()
+
+        return (
+            conv.messages,
+            conv,
+            gr.update(value=backend) if backend in BACKENDS else gr.skip(),
+            kept("sources", []),
+            kept("languages", []),
+            kept("date_from", ""),
+            kept("date_to", ""),
+            kept("as_of", ""),
+            kept("undated", True),
+        )
+
+    # ---- the stored articles --------------------------------------------------------------
+
+    def articles_view(self):
+        articles = sorted(
+            self.store.list_articles(), key=lambda a: (a.date is not None, a.date), reverse=True
+        )
+        shown = articles[:ARTICLES_SHOWN]
+        choices = [(f"{a.title or 'Untitled article'} ({a.id})", a.id) for a in shown]
+        return panels.articles_html(shown, len(articles)), gr.update(choices=choices, value=[])
+
+    def delete_articles(self, ids: list[str] | None):
+        ids = list(ids or [])
+        if not ids:
+            return ('<p class="nq-report nq-bad">Choose the articles to delete first.</p>',
+                    *self.articles_view(), *self.corpus_view())  # fmt: skip
+        with self.store.writing():
+            deleted = self.store.delete_articles(ids)
+        self.store.refresh_lexical()
+        note = f'<p class="nq-report nq-ok">Deleted {deleted} article(s).</p>'
+        return note, *self.articles_view(), *self.corpus_view()
 
     # ---- side panel -----------------------------------------------------------------------
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.backends import BackendStatus
-from core.records import Failure
+from core.records import Article, Failure
 from indexing.pipeline import IngestReport, Progress
 from vectorstore.store import CorpusStats
-from webapp.render import esc
+from webapp.render import esc, flat
 
 
 def corpus_html(stats: CorpusStats) -> str:
@@ -81,7 +81,35 @@ def report_html(report: IngestReport | None, rejected: Sequence[Failure]) -> str
     return (
         f'<div class="nq-report {css}"><p><b>{esc(counts)}</b> '
         f"({report.chunks_added} passage{'' if report.chunks_added == 1 else 's'}, "
-        f"{report.seconds:.1f} s)</p>{_failures(failed)}{more}{replaced}</div>"
+        f"{report.seconds:.1f} s)</p>{_titles(report)}{_failures(failed)}{more}{replaced}</div>"
+    )
+
+
+def _titles(report: IngestReport) -> str:
+    if not report.titles:
+        return ""
+    items = "".join(f"<li>{esc(title)}</li>" for title in report.titles)
+    more = report.added + report.updated - len(report.titles)
+    tail = f"<li>… and {more} more</li>" if more > 0 else ""
+    return f'<p>Added or updated:</p><ul class="nq-added">{items}{tail}</ul>'
+
+
+def articles_html(rows: Sequence[Article], total: int) -> str:
+    """The stored articles as a table (newest first): title, outlet, date, language and id."""
+    if not rows:
+        return '<p class="nq-empty">No articles stored yet.</p>'
+    body = "".join(
+        f"<tr><td>{esc(r.title or 'Untitled article')}</td><td>{esc(r.source)}</td>"
+        f"<td>{esc(r.date.isoformat() if r.date else 'undated')}</td><td>{esc(r.language)}</td>"
+        f'<td class="nq-id">{esc(r.id)}</td></tr>'
+        for r in rows
+    )
+    shown = f"{len(rows):,} of {total:,}" if total > len(rows) else f"{total:,}"
+    return (
+        f'<p class="nq-count">{shown} article{"" if total == 1 else "s"}</p>'
+        '<div class="nq-table-wrap"><table class="nq-articles"><thead><tr><th>Title</th>'
+        "<th>Source</th><th>Date</th><th>Language</th><th>Id</th></tr></thead>"
+        f"<tbody>{body}</tbody></table></div>"
     )
 
 
@@ -95,10 +123,13 @@ CHAT_PLACEHOLDER_HTML = (
 )
 
 
-def stopped_html(shown: str) -> str:
-    """What a stopped answer showed so far, with the note that it was stopped."""
-    note = '<p class="nq-notice">Stopped.</p>'
-    return shown.removesuffix("</div>") + note + "</div>" if shown else note
+def stopped_html(text: str) -> str:
+    """What a stopped answer had written, without its "writing…" status, and that it stopped."""
+    body = f"<p>{flat(text)}</p>" if text.strip() else ""
+    return (
+        f'<div class="nq-answer nq-stopped">{body}'
+        '<p class="nq-notice">Stopped before the answer was finished.</p></div>'
+    )
 
 
 def add_failed_html(error: BaseException) -> str:

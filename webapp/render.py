@@ -15,7 +15,7 @@ from datetime import date
 from urllib.parse import urlparse
 
 from assistant.models import Answer, Citation, Passage
-from core.markers import find_markers
+from core.markers import find_markers, renumber, renumbering
 from core.records import Article
 from core.sentences import split_sentences
 
@@ -28,11 +28,11 @@ CONTEXT_CHARS = 260
 def esc(text: object) -> str:
     """Escaped, on one line. Chat messages are Markdown around raw HTML, and a blank line ends
     the HTML: after it, a title's or a source's `**bold**` or `![img](url)` would take effect.
-    So no value is ever rendered with a line break of its own (`_flat` draws them as <br>)."""
+    So no value is ever rendered with a line break of its own (`flat` draws them as <br>)."""
     return html.escape(" ".join(str(text).split()), quote=True)
 
 
-def _flat(text: str) -> str:
+def flat(text: str) -> str:
     """Escaped text with line breaks as <br>, so the HTML block never holds a blank line."""
     lines = [esc(line) for line in str(text).strip().splitlines()]
     return "<br>".join(line for line in lines if line)
@@ -56,60 +56,103 @@ def _source_anchor(answer_id: str, marker: int) -> str:
     return f"nq-{answer_id}-{marker}"
 
 
-def answer_body_html(answer: Answer, answer_id: str) -> str:
-    """The answer text: markers become links to their source, unsupported sentences are marked."""
+def answer_body_html(answer: Answer, answer_id: str, shown: dict[int, int] | None = None) -> str:
+    """The answer text as safe HTML: markers become links to their source (numbered as
+    `shown` says), unsupported sentences are marked, and lists and **bold** are drawn."""
     text = answer.answer
     cited = {c.marker for c in answer.citations}
-    flagged = [
-        (c.sentence, c.reason or "not supported by the cited passages")
-        for c in answer.checks
-        if c.shown and not c.supported and c.sentence.strip()
-    ]
+    shown = _display_numbers(answer) if shown is None else shown
+    reasons: list[str] = []
     pieces: list[str] = []
     cursor = 0
-    for sentence, reason in flagged:
+    for check in answer.checks:
+        sentence = check.sentence
+        if not check.shown or check.supported or not sentence.strip():
+            continue
         at = text.find(sentence, cursor)
         if at < 0:
             continue
-        pieces.append(_with_markers(text[cursor:at], cited, answer_id))
-        pieces.append(
-            f'<span class="nq-unsupported" title="{esc(reason)}">'
-            f"{_with_markers(sentence, cited, answer_id)}</span>"
-        )
+        # Marked with control characters that escaping keeps and the text cannot hold; they
+        # become the <span> once the text is escaped and laid out.
+        pieces += [text[cursor:at], f"\x01{len(reasons)}\x02", sentence, "\x03"]
+        reasons.append(check.reason or "not supported by the cited passages")
         cursor = at + len(sentence)
-    pieces.append(_with_markers(text[cursor:], cited, answer_id))
-    return "".join(pieces)
+    pieces.append(text[cursor:])
+    html_text = _markdown(
+        "".join(pieces), lambda line: _with_markers(line, cited, answer_id, shown)
+    )
+    html_text = _FLAG_OPEN.sub(
+        lambda m: f'<span class="nq-unsupported" title="{esc(reasons[int(m.group(1))])}">',
+        html_text,
+    )
+    return html_text.replace("\x03", "</span>")
 
 
-def _with_markers(text: str, cited: set[int], answer_id: str) -> str:
+_FLAG_OPEN = re.compile("\x01(\\d+)\x02")
+_BULLET = re.compile(r"^\s*[-*•]\s+(.*)$")
+_NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+(.*)$")
+
+
+def _markdown(text: str, inline: Callable[[str], str]) -> str:
+    """Paragraphs, and "- " or "1. " lines as lists: the little Markdown a model writes. Each
+    line goes through `inline` (escaping, markers, bold); no other Markdown takes effect."""
+    blocks: list[str] = []
+    lines: list[str] = []
+    kind: str | None = None  # "ul" or "ol" while a list is open
+
+    def close() -> None:
+        nonlocal kind, lines
+        if kind is not None:
+            items = "".join(f"<li>{inline(line)}</li>" for line in lines)
+            blocks.append(f"<{kind}>{items}</{kind}>")
+        elif lines:
+            blocks.append(f"<p>{'<br>'.join(inline(line) for line in lines)}</p>")
+        kind, lines = None, []
+
+    for raw in text.splitlines():
+        if not raw.strip():
+            close()
+            continue
+        bullet, numbered = _BULLET.match(raw), _NUMBERED.match(raw)
+        line_kind = "ul" if bullet else "ol" if numbered else None
+        if line_kind != kind:
+            close()
+            kind = line_kind
+        lines.append((bullet or numbered).group(1) if line_kind else raw)
+    close()
+    return "".join(blocks)
+
+
+def _with_markers(text: str, cited: set[int], answer_id: str, shown: dict[int, int]) -> str:
     """Escaped text whose markers link to their sources; "[1, 2]" becomes two links."""
     if not text:
         return ""
-    flat = _flat(text)  # escaping leaves brackets, digits, commas and asterisks as they are
+    shown_text = flat(text)  # escaping leaves brackets, digits, commas and asterisks as they are
     # **…** marks the short answer inside a quote (extractive answers): shown in bold.
-    flat = _BOLD.sub(r"<strong>\1</strong>", flat)
+    shown_text = _BOLD.sub(r"<strong>\1</strong>", shown_text)
     pieces: list[str] = []
     cursor = 0
-    for marker in find_markers(flat):
-        pieces.append(flat[cursor : marker.start])
+    for marker in find_markers(shown_text):
+        pieces.append(shown_text[cursor : marker.start])
         if any(n in cited for n in marker.numbers):
-            pieces.append("".join(_marker_link(n, cited, answer_id) for n in marker.numbers))
+            pieces.append("".join(_marker_link(n, cited, answer_id, shown) for n in marker.numbers))
         else:
-            pieces.append(flat[marker.start : marker.end])
+            pieces.append(shown_text[marker.start : marker.end])
         cursor = marker.end
-    pieces.append(flat[cursor:])
+    pieces.append(shown_text[cursor:])
     return "".join(pieces)
 
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
-def _marker_link(n: int, cited: set[int], answer_id: str) -> str:
+def _marker_link(n: int, cited: set[int], answer_id: str, shown: dict[int, int]) -> str:
+    number = shown.get(n, n)
     if n not in cited:
-        return f"[{n}]"
+        return f"[{number}]"
     return (
-        f'<a class="nq-cite" href="#{_source_anchor(answer_id, n)}" '
-        f'title="Show source {n}">[{n}]</a>'
+        f'<a class="nq-cite" href="#{_source_anchor(answer_id, number)}" '
+        f'title="Show source {number}">[{number}]</a>'
     )
 
 
@@ -160,7 +203,7 @@ def highlighted_excerpt(
         (max(0, min(s, len(text))), max(0, min(e, len(text)))) for s, e in spans if e > s
     )
     if not clean:
-        return _flat(text[: 2 * context])
+        return flat(text[: 2 * context])
     merged: list[tuple[int, int]] = []
     for start, end in clean:
         if merged and start <= merged[-1][1]:
@@ -175,10 +218,10 @@ def highlighted_excerpt(
     pieces = ["… " if left > 0 else ""]
     cursor = left
     for start, end in merged:
-        pieces.append(_flat(text[cursor:start]))
-        pieces.append(f" <mark>{_flat(text[start:end])}</mark> ")
+        pieces.append(flat(text[cursor:start]))
+        pieces.append(f" <mark>{flat(text[start:end])}</mark> ")
         cursor = end
-    pieces.append(_flat(text[cursor:right]))
+    pieces.append(flat(text[cursor:right]))
     pieces.append(" …" if right < len(text) else "")
     return re.sub(r" {2,}", " ", "".join(pieces)).strip()
 
@@ -199,65 +242,133 @@ def citation_excerpt(
                 at = passage.text.find(citation.span_text) if citation.span_text else -1
                 if at >= 0:
                     found.append((at, at + len(citation.span_text)))
-            return highlighted_excerpt(passage.text, found) if found else _flat(passage.text)
-    return f"<mark>{_flat(first.span_text)}</mark>"
+            return highlighted_excerpt(passage.text, found) if found else flat(passage.text)
+    return f"<mark>{flat(first.span_text)}</mark>"
 
 
-def sources_html(answer: Answer, answer_id: str, lookup: ArticleLookup) -> str:
-    """The collapsible list of cited sources, one entry per marker, span highlighted."""
-    by_marker: dict[int, list[Citation]] = {}
+def _display_numbers(answer: Answer) -> dict[int, int]:
+    return renumbering(answer.answer, {c.marker for c in answer.citations})
+
+
+def _by_marker(answer: Answer, shown: dict[int, int]) -> list[tuple[int, list[Citation]]]:
+    """The citations grouped by their display number, in display order."""
+    groups: dict[int, list[Citation]] = {}
     for citation in answer.citations:
-        by_marker.setdefault(citation.marker, []).append(citation)
-    if not by_marker:
-        return ""
-    items = []
-    for marker in sorted(by_marker):
-        citations = by_marker[marker]
+        groups.setdefault(citation.marker, []).append(citation)
+    # A citation the text does not mention (none should be) comes after the mentioned ones.
+    extra = {n: len(shown) + i for i, n in enumerate(sorted(set(groups) - set(shown)), start=1)}
+    numbers = shown | extra
+    return sorted(((numbers[m], cites) for m, cites in groups.items()), key=lambda g: g[0])
+
+
+def sources_html(
+    answer: Answer, answer_id: str, lookup: ArticleLookup, shown: dict[int, int]
+) -> str:
+    """Compact source cards under the answer: number, title, outlet, date and link, always in
+    view; the highlighted passage opens under its card (a marker's click opens it too)."""
+    cards = []
+    for number, citations in _by_marker(answer, shown):
         citation = citations[0]
-        items.append(
-            f'<li class="nq-source" id="{_source_anchor(answer_id, marker)}">'
-            f'<span class="nq-num">[{marker}]</span>'
-            f"{_meta_line(citation.title, citation.date, citation.source, citation.url)}"
+        cards.append(
+            f'<li class="nq-source" id="{_source_anchor(answer_id, number)}"><details>'
+            f'<summary><span class="nq-num">{number}</span>'
+            f"{_meta_line(citation.title, citation.date, citation.source, citation.url)}</summary>"
             f'<blockquote class="nq-passage">'
-            f"{citation_excerpt(citations, answer.passages, lookup)}</blockquote></li>"
+            f"{citation_excerpt(citations, answer.passages, lookup)}</blockquote></details></li>"
         )
-    count = len(items)
-    label = f"{count} source" + ("" if count == 1 else "s")
-    return (
-        f'<details class="nq-sources"><summary>{label}</summary>'
-        f'<ol class="nq-source-list">{"".join(items)}</ol></details>'
-    )
+    if not cards:
+        return ""
+    return f'<div class="nq-sources"><ol class="nq-source-list">{"".join(cards)}</ol></div>'
 
 
 def closest_passages_html(passages: Sequence[Passage], limit: int = 3) -> str:
-    if not passages:
-        return ""
+    """The nearest passages of a declined question, one per article, each cut to its sentence
+    closest to the question, folded away: they are a lead to follow, not an answer."""
+    seen: set[str] = set()
     items = []
-    for passage in list(passages)[:limit]:
+    for passage in passages:
+        if passage.article_id in seen or len(items) >= limit:
+            continue
+        seen.add(passage.article_id)
         items.append(
             f'<li class="nq-source">'
             f"{_meta_line(passage.title, passage.date, passage.source, passage.url)}"
-            f'<blockquote class="nq-passage">{_flat(passage.context or passage.text)}'
+            f'<blockquote class="nq-passage">{flat(passage.nearest_sentence(CLOSEST_CHARS))}'
             f"</blockquote></li>"
         )
+    if not items:
+        return ""
+    label = f"Closest passages ({len(items)} article{'' if len(items) == 1 else 's'})"
     return (
-        f'<details class="nq-sources" open><summary>Closest passages</summary>'
+        f'<details class="nq-closest"><summary>{label}</summary>'
         f'<ol class="nq-source-list">{"".join(items)}</ol></details>'
     )
 
 
-def answer_html(answer: Answer, lookup: ArticleLookup, answer_id: str | None = None) -> str:
-    """The whole assistant message for a finished answer."""
+# A closest passage is shown as one sentence, cut to about this many characters.
+CLOSEST_CHARS = 240
+
+
+def scope_html(scope: str) -> str:
+    """Which articles were searched, when a filter or "as of" narrowed them."""
+    if not scope:
+        return ""
+    return (
+        f'<p class="nq-scope">Searched only {esc(scope)}. '
+        "Remove a filter above the chat to search all articles.</p>"
+    )
+
+
+def plain_text(answer: Answer, shown: dict[int, int] | None = None) -> str:
+    """The answer as plain text for the clipboard: markers as displayed, bold marks dropped,
+    the sources as a numbered list of titles and links."""
+    shown = _display_numbers(answer) if shown is None else shown
+    text = _BOLD.sub(r"\1", renumber(answer.answer, shown)).strip()
+    if answer.declined:
+        text = "The stored articles do not answer this question."
+    lines = [text]
+    sources = _by_marker(answer, shown)
+    if sources:
+        lines.append("")
+        lines.append("Sources:")
+    for number, citations in sources:
+        citation = citations[0]
+        details = ", ".join(
+            part
+            for part in (citation.source, citation.date.isoformat() if citation.date else "")
+            if part
+        )
+        line = f"{number}. {' '.join((citation.title or 'Untitled article').split())}"
+        line += f" ({details})" if details else ""
+        link = safe_url(citation.url)
+        lines.append(f"{line} {link}" if link else line)
+    return "\n".join(lines)
+
+
+def _plain_block(text: str) -> str:
+    # Hidden; the copy button copies it. Line breaks are written as entities: a raw blank line
+    # would end the message's HTML block.
+    body = html.escape(text, quote=True).replace("\n", "&#10;")
+    return f'<pre class="nq-plain" aria-hidden="true">{body}</pre>'
+
+
+def answer_html(
+    answer: Answer, lookup: ArticleLookup, answer_id: str | None = None, scope: str = ""
+) -> str:
+    """The whole assistant message for a finished answer. `scope` names the filters and the
+    "as of" day the question was searched under ("" when none)."""
     answer_id = answer_id or new_answer_id()
     if answer.is_chitchat:
-        return f'<div class="nq-answer">{_flat(answer.answer)}</div>'
+        return f'<div class="nq-answer">{flat(answer.answer)}{_plain_block(answer.answer)}</div>'
     if answer.declined:
         # The assistant's own wording ("The articles do not say.") would repeat the notice.
         return (
             f'<div class="nq-answer nq-declined">'
             f'<p class="nq-notice">The stored articles do not answer this question.</p>'
-            f"{closest_passages_html(answer.passages)}</div>"
+            f"{scope_html(scope)}{closest_passages_html(answer.passages)}"
+            f"{_plain_block(plain_text(answer))}</div>"
         )
+    shown = _display_numbers(answer)
     unsupported = sum(1 for c in answer.checks if c.shown and not c.supported)
     warning = (
         f'<p class="nq-warning">{unsupported} sentence'
@@ -274,20 +385,22 @@ def answer_html(answer: Answer, lookup: ArticleLookup, answer_id: str | None = N
             f"({esc(answer.replaced or 'not backed by any passage')}).</p>"
         )
     return (
-        f'<div class="nq-answer"><p>{answer_body_html(answer, answer_id)}</p>{warning}'
-        f"{sources_html(answer, answer_id, lookup)}</div>"
+        f'<div class="nq-answer">{answer_body_html(answer, answer_id, shown)}{warning}'
+        f"{sources_html(answer, answer_id, lookup, shown)}"
+        f"{_plain_block(plain_text(answer, shown))}</div>"
     )
 
 
 def streaming_html(status: str, text: str) -> str:
-    """The message while an answer is being written: a status line and the tokens so far."""
-    body = f"<p>{_flat(text)}</p>" if text else ""
+    """The message while an answer is being written: a status line and the tokens so far,
+    their markers numbered as the finished answer will number them."""
+    body = f"<p>{flat(renumber(text, renumbering(text)))}</p>" if text else ""
     return f'<div class="nq-answer nq-streaming"><p class="nq-status">{esc(status)}</p>{body}</div>'
 
 
 def error_html(message: str) -> str:
-    return f'<div class="nq-answer nq-error"><p>{_flat(message)}</p></div>'
+    return f'<div class="nq-answer nq-error"><p>{flat(message)}</p></div>'
 
 
 def user_html(question: str) -> str:
-    return f'<div class="nq-question">{_flat(question)}</div>'
+    return f'<div class="nq-question">{flat(question)}</div>'

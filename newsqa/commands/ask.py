@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from assistant.models import Answer, Turn
 from core.errors import NewsqaError
+from core.markers import renumber, renumbering
 from core.settings import LLMBackend, Settings
 from vectorstore.store import SearchFilter
 
@@ -93,8 +94,10 @@ def load_history(value: str | None) -> list[Turn]:
 
 
 def print_answer(answer: Answer, console: Console) -> None:
-    """The answer, its check verdicts and the sources, as rich text (article text escaped)."""
-    console.print(escape(answer.answer))
+    """The answer, its check verdicts and the sources, as rich text (article text escaped).
+    Markers are numbered 1..n in the order they first appear, as in the app."""
+    shown = renumbering(answer.answer, {c.marker for c in answer.citations})
+    console.print(escape(renumber(answer.answer, shown)))
     if answer.replaced:
         why = escape(answer.replaced)
         console.print(f"[dim]The model's answer was replaced by a quote: {why}[/]")
@@ -106,21 +109,27 @@ def print_answer(answer: Answer, console: Console) -> None:
     if answer.is_chitchat:
         return
     if answer.declined and answer.passages:
-        console.print("\n[dim]Closest passages:[/dim]")
-        for p in answer.passages[:3]:
+        console.print("\n[dim]Closest passages, one per article:[/dim]")
+        articles: set[str] = set()
+        for p in answer.passages:
+            if p.article_id in articles or len(articles) == 3:
+                continue
+            articles.add(p.article_id)
             when = p.date.isoformat() if p.date else "undated"
-            console.print(f"  [{p.number}] {escape(p.title)} — {escape(p.source)}, {when}")
+            console.print(f"  {escape(p.title)} — {escape(p.source)}, {when}")
+            console.print(f"    [dim]{escape(p.nearest_sentence())}[/dim]")
         return
     if answer.citations:
         console.print("\n[bold]Sources[/bold]")
     seen: set[tuple[int, int]] = set()
-    for c in answer.citations:
+    for c in sorted(answer.citations, key=lambda c: shown.get(c.marker, len(shown) + c.marker)):
         if (c.marker, c.span_start) in seen:
             continue
         seen.add((c.marker, c.span_start))
         when = c.date.isoformat() if c.date else "undated"
         added = " (added by the check)" if c.added else ""
-        console.print(f"[{c.marker}] {escape(c.title)} — {escape(c.source)}, {when}{added}")
+        number = shown.get(c.marker, c.marker)
+        console.print(f"[{number}] {escape(c.title)} — {escape(c.source)}, {when}{added}")
         if c.url:
             console.print(f"    {escape(c.url)}")
         console.print(f'    [dim]"{escape(c.span_text.strip())}"[/dim]')

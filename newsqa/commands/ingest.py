@@ -37,6 +37,7 @@ def _summary(report: IngestReport) -> dict[str, object]:
         "failed_by_reason": report.failed_by_reason,
         "replaced_chars": report.replaced_chars,
         "replaced_in": report.replaced_in,
+        "titles": report.titles,
         "seconds": round(report.seconds, 2),
     }
 

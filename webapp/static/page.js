@@ -1,4 +1,4 @@
-// Clicking a [n] marker opens the answer's sources panel and brings passage n into view.
+// Clicking a [n] marker opens source card n and brings its passage into view.
 // Gradio strips data-* attributes from chat messages, so the marker's href names the target id.
 document.addEventListener(
   "click",
@@ -10,8 +10,8 @@ document.addEventListener(
     const id = (marker.getAttribute("href") || "").slice(1);
     const target = id && document.getElementById(id);
     if (!target) return;
-    const panel = target.closest("details");
-    if (panel) panel.open = true;
+    const card = target.querySelector("details") || target.closest("details");
+    if (card) card.open = true;
     target.scrollIntoView({ behavior: "smooth", block: "center" });
     target.classList.remove("nq-flash");
     void target.offsetWidth; // restart the animation on a second click
@@ -35,3 +35,69 @@ document.addEventListener(
     }
   }, 100);
 })();
+
+// The plain text of a chat message: an answer's hidden plain-text copy (render.plain_text:
+// markers as shown, sources as a numbered list of titles and links), else the words shown.
+function nqPlainText(row) {
+  if (!row) return "";
+  const plain = row.querySelector("pre.nq-plain");
+  return (plain ? plain.textContent : row.innerText || "").trim();
+}
+
+function nqWriteClipboard(text) {
+  if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+  // A page served over plain http to another machine has no clipboard API.
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.appendChild(area);
+  area.select();
+  document.execCommand("copy");
+  area.remove();
+  return Promise.resolve();
+}
+
+// Gradio's copy button would copy the message's HTML; ours copies its plain text.
+document.addEventListener(
+  "click",
+  (event) => {
+    const button = event.target.closest && event.target.closest('#nq-chat button[aria-label="Copy message"]');
+    if (!button) return;
+    const buttons = button.closest(".message-buttons");
+    const row = buttons && buttons.previousElementSibling;
+    if (!row || !row.classList.contains("message-row")) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    nqWriteClipboard(nqPlainText(row)).then(() => {
+      button.classList.add("nq-copied");
+      button.title = "Copied";
+      setTimeout(() => {
+        button.classList.remove("nq-copied");
+        button.title = "Copy message";
+      }, 1500);
+    });
+  },
+  true,
+);
+
+// The conversation as a Markdown file: each question as a heading, each answer with its
+// numbered sources, as the chat shows them.
+window.nqExport = () => {
+  const rows = document.querySelectorAll("#nq-chat .message-row");
+  if (!rows.length) return;
+  const parts = ["# newsqa conversation", ""];
+  rows.forEach((row) => {
+    const question = row.querySelector(".nq-question");
+    if (question) parts.push("## " + question.innerText.trim(), "");
+    else if (row.querySelector(".nq-answer:not(.nq-streaming)")) parts.push(nqPlainText(row), "");
+  });
+  const blob = new Blob([parts.join("\n")], { type: "text/markdown" });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = "newsqa-conversation-" + new Date().toISOString().slice(0, 10) + ".md";
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+};
