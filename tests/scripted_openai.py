@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-def _handler(reply: str) -> type[BaseHTTPRequestHandler]:
+def _handler(reply: str, delay: float) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args) -> None:  # quiet in the test output
             pass
@@ -50,16 +51,22 @@ def _handler(reply: str) -> type[BaseHTTPRequestHandler]:
             for word in reply.split(" "):
                 piece = {"index": 0, "delta": {"content": word + " "}, "finish_reason": None}
                 chunk = base | {"object": "chat.completion.chunk", "choices": [piece]}
-                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                try:
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):  # the client stopped reading
+                    return
+                time.sleep(delay)
             self.wfile.write(b"data: [DONE]\n\n")
 
     return Handler
 
 
 @contextmanager
-def scripted_openai(reply: str) -> Iterator[str]:
-    """Serve `reply` to every chat completion; yields the base URL (".../v1")."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(reply))
+def scripted_openai(reply: str, delay: float = 0.0) -> Iterator[str]:
+    """Serve `reply` to every chat completion, a word every `delay` seconds when streamed;
+    yields the base URL (".../v1")."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(reply, delay))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

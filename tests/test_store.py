@@ -173,6 +173,18 @@ def test_lexical_search_matches_numbers_across_formats_and_obeys_filters(store: 
     assert rates and {h.chunk.article_id for h in rates} == {RATES.id}
 
 
+def test_undated_articles_pass_unless_the_filter_asks_for_dated_ones(store: NewsStore) -> None:
+    query = "panda cubs born at the zoo"
+    dated_only = SearchFilter(undated=False)
+    assert not dated_only.empty
+    assert PANDAS.id in {h.chunk.article_id for h in store.search_dense(query, k=10)}
+    assert PANDAS.id in {h.chunk.article_id for h in store.search_lexical(query, k=10)}
+    dense = {h.chunk.article_id for h in store.search_dense(query, k=10, flt=dated_only)}
+    lexical = {h.chunk.article_id for h in store.search_lexical(query, k=10, flt=dated_only)}
+    assert PANDAS.id not in dense | lexical and BUNDESWEHR.id in dense
+    assert PANDAS.id not in {a.id for a in store.list_articles(dated_only)}
+
+
 def test_stats_count_what_is_stored(store: NewsStore) -> None:
     stats = store.stats()
     assert stats.articles == 3

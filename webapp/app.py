@@ -67,7 +67,9 @@ def layout(app: NewsApp) -> gr.Blocks:
                     chat = _chat_tab(app)
                 with gr.Tab("Add articles", id="add", elem_id="nq-add-tab"):
                     add = _add_tab(app)
-                with gr.Tab("Articles", id="articles", elem_id="nq-articles-tab") as listing_tab:
+                with gr.Tab(
+                    "Stored articles", id="articles", elem_id="nq-articles-tab"
+                ) as listing_tab:
                     listing = _articles_tab()
         corpus_outputs = [side.corpus, side.sources, side.languages]
         _wire_chat(app, conv, chat, side, saved)

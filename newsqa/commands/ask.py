@@ -38,7 +38,12 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--since", type=_day, help="articles from this date (YYYY-MM-DD)")
     parser.add_argument("--until", type=_day, help="articles up to this date (YYYY-MM-DD)")
     parser.add_argument(
-        "--as-of", type=_day, help="the day the question is asked: prefer articles before it"
+        "--as-of",
+        type=_day,
+        help="the day the question is asked: articles dated later are left out",
+    )
+    parser.add_argument(
+        "--dated-only", action="store_true", help="leave out articles that have no date"
     )
 
 
@@ -60,7 +65,7 @@ def _day(text: str) -> date:
 
 
 def search_filter(args: argparse.Namespace) -> SearchFilter | None:
-    if not (args.source or args.language or args.since or args.until):
+    if not (args.source or args.language or args.since or args.until or args.dated_only):
         return None
     if args.since and args.until and args.since > args.until:
         raise InputError(f"--since {args.since} is after --until {args.until}")
@@ -69,6 +74,7 @@ def search_filter(args: argparse.Namespace) -> SearchFilter | None:
         languages=tuple(args.language) if args.language else None,
         date_from=args.since,
         date_to=args.until,
+        undated=not args.dated_only,
     )
 
 

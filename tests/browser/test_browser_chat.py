@@ -40,11 +40,11 @@ def test_example_question_is_answered_with_a_citation_that_shows_its_passage(pag
     expect(answer).to_contain_text(SIX_THOUSAND, timeout=ANSWER_TIMEOUT)
     marker = answer.locator("a.nq-cite").first
     expect(marker).to_be_visible()
-    sources = answer.locator("details.nq-sources")
-    expect(sources).not_to_have_attribute("open", "")
+    target = answer.locator(marker.get_attribute("href"))  # the source card
+    expect(target).to_be_visible()  # cards are always in view; their passage opens on a click
+    expect(target.locator("details")).not_to_have_attribute("open", "")
     marker.click()
-    expect(sources).to_have_attribute("open", "")
-    target = answer.locator(marker.get_attribute("href"))
+    expect(target.locator("details")).to_have_attribute("open", "")
     expect(target.locator("mark").filter(has_text=SIX_THOUSAND)).to_be_visible()
     expect(target).to_contain_text("2025-08-13")
     page.wait_for_timeout(800)  # let the smooth scroll settle for the picture
@@ -62,7 +62,8 @@ def test_follow_up_question_uses_the_conversation(page: Page):
 def test_unanswerable_question_says_so_and_shows_closest_passages(page: Page):
     answer = ask(page, "What is the population of Pyongyang?")
     expect(answer).to_contain_text("The stored articles do not answer this question.")
-    expect(answer.locator("details.nq-sources summary")).to_have_text("Closest passages")
+    expect(answer.locator("details.nq-closest summary")).to_contain_text("Closest passages")
+    expect(answer.locator("details.nq-closest")).not_to_have_attribute("open", "")
 
 
 def test_new_conversation_clears_the_chat(page: Page):
