@@ -146,3 +146,48 @@ def test_the_ragas_export_reads_back_as_a_question_set(tmp_path):
     assert write_ragas([_record("a", ["6000"], "6,000 [1].", passage="P")], path) == 1
     (case,) = load_cases(path)
     assert case.turns[0].question == "Q a?" and case.turns[0].answers == ["6000"]
+
+
+def _without_doc_ids_or_tokens(record: dict) -> dict:
+    """The record of a set that has no doc ids, answered without a model (no token counts)."""
+    scores = {**record["scores"], "hit": None, "recall": None, "mrr": None, "ndcg": None}
+    return {**record, "doc_ids": [], "scores": scores, "tokens": {}}
+
+
+def test_html_report_lists_every_question_with_answer_gold_verdict_and_sources():
+    records = [_record("a", ["6000"], "6,000 [1]."), _record("b", ["Euro"], "The dollar.")]
+    records[0]["citations"] = [{"marker": 1, "chunk_id": "a1:0", "article_id": "a1"}]
+    page = html(build_summary(records, {"backend": "local", "k": 5}), records)
+    table = page[page.index("Every question (2)") :]
+    rows = re.findall(r"<tr><td>(\w)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>"
+                      r'<td class="(\w+)">(.*?)</td><td>(.*?)</td></tr>', table)  # fmt: skip
+    assert rows == [
+        ("a", "Q a?", "6,000 [1].", "6000", "right", "right", "T"),
+        ("b", "Q b?", "The dollar.", "Euro", "wrong", "wrong", ""),
+    ]
+
+
+def test_html_report_hides_what_a_run_cannot_have_and_fits_a_phone():
+    records = [
+        _without_doc_ids_or_tokens(_record("a", ["6000"], "6,000 [1].")),
+        _without_doc_ids_or_tokens(_record("b", ["Euro"], "The dollar.")),
+    ]
+    page = html(build_summary(records, {"backend": "extractive", "k": 5}), records)
+    assert "nDCG" not in page and "hit@k" not in page  # no doc ids: no retrieval figures
+    speed = page[page.index("<h2>Speed</h2>") : page.index("<h2>Charts</h2>")]
+    assert "<th>mean</th>" not in speed  # the mean was only ever given for token counts
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    for svg in re.findall(r"<svg [^>]*>", page):
+        assert "viewBox=" in svg  # charts shrink with the screen
+
+
+def test_chart_labels_are_cut_to_fit_and_keep_the_whole_label_as_a_tooltip():
+    from assistant.evaluation.charts import LABEL_CHARS, Bar, bars, histogram
+
+    long_label = "a question kind with a much longer name than fits (123)"
+    svg = bars([Bar(long_label, 0.5, 0.4, 0.6)], "t")
+    shown = re.search(r'text-anchor="end">(.*?)<title>', svg).group(1)
+    assert len(shown) == LABEL_CHARS and shown.endswith("…")
+    assert f"<title>{long_label}</title>" in svg
+    ticks = re.findall(r'text-anchor="(\w+)">[\d.]+s</text>', histogram([0.5, 24.4], "t", unit="s"))
+    assert ticks[-1] == "end" and set(ticks[:-1]) == {"middle"}  # the last one ends at the edge

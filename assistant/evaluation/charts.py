@@ -20,14 +20,32 @@ class Bar:
     note: str = ""
 
 
+# Labels longer than this many characters would run off the chart's left edge: they are cut
+# (the whole label stays in the bar's tooltip).
+LABEL_CHARS = 30
+
+
+def _svg_open(height: int, title: str) -> str:
+    # The viewBox lets the chart shrink with a phone's screen instead of running off it.
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}">'
+    )
+
+
+def _label(text: str) -> str:
+    if len(text) <= LABEL_CHARS:
+        return escape(text)
+    return f"{escape(text[: LABEL_CHARS - 1])}…<title>{escape(text)}</title>"
+
+
 def bars(items: Sequence[Bar], title: str) -> str:
     """Horizontal bars on a 0..1 scale, with the confidence interval as a whisker."""
     row, left, right = 24, 210, 60
     span = WIDTH - left - right
     height = row * len(items) + 40
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-        f'role="img" aria-label="{escape(title)}">',
+        _svg_open(height, title),
         f'<text x="0" y="14" font-size="13" font-weight="bold">{escape(title)}</text>',
     ]
     for i, item in enumerate(items):
@@ -35,7 +53,7 @@ def bars(items: Sequence[Bar], title: str) -> str:
         w = max(0.0, min(1.0, item.value)) * span
         parts.append(
             f'<text x="{left - 6}" y="{y + 14}" font-size="12" text-anchor="end">'
-            f"{escape(item.label)}</text>"
+            f"{_label(item.label)}</text>"
         )
         parts.append(f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="15" fill="{BAR}"/>')
         if item.low is not None and item.high is not None:
@@ -67,8 +85,7 @@ def histogram(
     height, left, bottom = 170, 40, 36
     plot_w, plot_h = WIDTH - left - 10, height - bottom - 24
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-        f'role="img" aria-label="{escape(title)}">',
+        _svg_open(height, title),
         f'<text x="0" y="14" font-size="13" font-weight="bold">{escape(title)}</text>',
     ]
     if not values:
@@ -100,8 +117,10 @@ def histogram(
     parts.append(f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="#999"/>')
     for i in range(0, bins + 1, max(1, bins // 5)):
         x = left + i * bar_w
+        # The last tick's label ends at its tick: centred, it ran off the right edge.
+        anchor = "end" if i == bins else "middle"
         parts.append(
-            f'<text x="{x:.1f}" y="{base + 14}" font-size="10" text-anchor="middle">'
+            f'<text x="{x:.1f}" y="{base + 14}" font-size="10" text-anchor="{anchor}">'
             f"{lo + i * width:.3g}{escape(unit)}</text>"
         )
     parts.append("</svg>")

@@ -78,17 +78,20 @@ def markdown(summary: dict[str, Any], records: Sequence[dict[str, Any]]) -> str:
             f"| {LABELS.get(name, name)} | {_pct_ci(entry)} | {entry['n']} | {entry['ci']} |"
         )
     for field, title in (("by_lang", "language"), ("by_kind", "question kind")):
+        groups = summary[field]
+        # hit@k only where the set names the articles that answer (doc ids).
+        with_hit = any("hit" in entry for entry in groups.values())
         out += [
             "",
             f"## By {title}",
             "",
-            "| group | questions | correct | hit@k |",
-            "|---|---|---|---|",
+            "| group | questions | correct |" + (" hit@k |" if with_hit else ""),
+            "|---|---|---|" + ("---|" if with_hit else ""),
         ]
-        for key, entry in summary[field].items():
+        for key, entry in groups.items():
             correct = _pct_ci(entry["correct"]) if "correct" in entry else "–"
-            hit = _pct_ci(entry["hit"]) if "hit" in entry else "–"
-            out.append(f"| {key} | {entry['questions']} | {correct} | {hit} |")
+            hit = (f" {_pct_ci(entry['hit'])} |" if "hit" in entry else " – |") if with_hit else ""
+            out.append(f"| {key} | {entry['questions']} | {correct} |{hit}")
     out += ["", "## Speed", "", "| measure | median | p95 | n |", "|---|---|---|---|"]
     for key, entry in summary["speed"].items():
         if key.endswith("_s"):
@@ -115,8 +118,15 @@ def markdown(summary: dict[str, Any], records: Sequence[dict[str, Any]]) -> str:
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}
+.wide{overflow-x:auto;-webkit-overflow-scrolling:touch}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;
-text-align:left;vertical-align:top}th{background:#f2f2f2}.charts svg{display:block;margin:1em 0}
+text-align:left;vertical-align:top}th{background:#f2f2f2}
+.charts svg{display:block;margin:1em 0;max-width:100%;height:auto}
+table.questions{font-size:.88em}table.questions td{min-width:6em}
+table.questions td:nth-child(3){min-width:16em}
+.right{color:#166534}.wrong{color:#a00}
+@media (max-width:640px){body{margin:1em auto;padding:0 .6em}h1{font-size:1.4em}
+td,th{padding:2px 5px}table{font-size:.9em}}
 .case{border:1px solid #ddd;border-radius:4px;padding:.6em 1em;margin:1em 0}
 .passage{font-size:.9em;color:#444;border-left:3px solid #bbb;padding-left:.6em;margin:.4em 0;
 white-space:pre-wrap}.err{color:#a00}
@@ -124,9 +134,53 @@ white-space:pre-wrap}.err{color:#a00}
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+    """A table, scrolling sideways on a narrow screen. A column no row has a value in is left
+    out: a figure a run cannot have is not shown as an empty column."""
+    keep = [i for i in range(len(headers)) if any(row[i] for row in rows)] if rows else []
+    head = "".join(f"<th>{escape(headers[i])}</th>" for i in keep)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(row[i])}</td>" for i in keep) + "</tr>" for row in rows
+    )
+    return f'<div class="wide"><table><tr>{head}</tr>{body}</table></div>'
+
+
+def verdict(record: dict[str, Any]) -> str:
+    """One word for how a question went: right, wrong, declined (and whether rightly), error."""
+    if record.get("error"):
+        return "error"
+    if record.get("declined"):
+        return "declined (right)" if record.get("unanswerable") else "declined (wrong)"
+    return "right" if record["scores"].get("correct") == 1.0 else "wrong"
+
+
+def _sources(record: dict[str, Any]) -> str:
+    """The titles of the passages the answer cites, in marker order."""
+    titles = {p.get("chunk_id"): p.get("title", "") for p in record.get("retrieved", [])}
+    cited: dict[str, None] = {}
+    for citation in record.get("citations", []):
+        cited.setdefault(titles.get(citation.get("chunk_id")) or citation.get("article_id", ""))
+    return "; ".join(t for t in cited if t)
+
+
+def _questions_table(records: Sequence[dict[str, Any]]) -> str:
+    rows = []
+    for r in records:
+        word = verdict(r)
+        css = "right" if word in ("right", "declined (right)") else "wrong"
+        answer = r.get("error") or r.get("answer", "")
+        answer = answer[:EXCERPT] + ("…" if len(answer) > EXCERPT else "")
+        rows.append(
+            f"<tr><td>{escape(r['id'])}</td><td>{escape(r['question'])}</td>"
+            f"<td>{escape(answer)}</td>"
+            f"<td>{escape(' / '.join(r['gold']) or '(unanswerable)')}</td>"
+            f'<td class="{css}">{escape(word)}</td><td>{escape(_sources(r))}</td></tr>'
+        )
+    return (
+        '<div class="wide"><table class="questions"><tr><th>id</th><th>question</th>'
+        "<th>answer</th><th>gold</th><th>verdict</th><th>sources cited</th></tr>"
+        + "".join(rows)
+        + "</table></div>"
+    )
 
 
 def _group_bars(groups: dict[str, Any], title: str) -> str:
@@ -141,6 +195,10 @@ def _group_bars(groups: dict[str, Any], title: str) -> str:
         if "correct" in entry
     ]
     return bars(items, title) if items else ""
+
+
+def _values(records: Sequence[dict[str, Any]], score: str) -> list[float]:
+    return [r["scores"][score] for r in records if r["scores"].get(score) is not None]
 
 
 def html(summary: dict[str, Any], records: Sequence[dict[str, Any]]) -> str:
@@ -163,7 +221,7 @@ def html(summary: dict[str, Any], records: Sequence[dict[str, Any]]) -> str:
         (k.replace("_", " "), f"{e['median']:.0f}", "", f"{e['mean']:.0f}", str(e["n"]))
         for k, e in summary["speed"].items()
         if k.endswith("_tokens")
-    ]
+    ]  # (a run without a model has no token counts: _table then drops the mean column)
     charts = [
         bars(
             [
@@ -174,22 +232,19 @@ def html(summary: dict[str, Any], records: Sequence[dict[str, Any]]) -> str:
         ),
         _group_bars(summary["by_lang"], "Correct by language"),
         _group_bars(summary["by_kind"], "Correct by question kind"),
-        histogram(
-            [r["scores"]["f1"] for r in records if r["scores"].get("f1") is not None],
-            "Distribution of token F1",
-            span=(0.0, 1.0),
-        ),
-        histogram(
-            [r["scores"]["ndcg"] for r in records if r["scores"].get("ndcg") is not None],
-            "Distribution of nDCG@k",
-            span=(0.0, 1.0),
-        ),
-        histogram(
+    ]
+    # A distribution a run has no values for (nDCG on a set without doc ids) is not drawn.
+    for values, title, options in (
+        (_values(records, "f1"), "Distribution of token F1", {"span": (0.0, 1.0)}),
+        (_values(records, "ndcg"), "Distribution of nDCG@k", {"span": (0.0, 1.0)}),
+        (
             [r["timings"]["total"] for r in records if "total" in (r.get("timings") or {})],
             "Whole answer time",
-            unit="s",
+            {"unit": "s"},
         ),
-    ]
+    ):
+        if values:
+            charts.append(histogram(values, title, **options))
     cases = []
     for r in worst(records):
         passages = "".join(
@@ -211,6 +266,7 @@ def html(summary: dict[str, Any], records: Sequence[dict[str, Any]]) -> str:
         )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>Evaluation report</title>"
         f"<style>{CSS}</style></head><body><h1>Evaluation report</h1>"
         f"<p>Questions: {escape(', '.join(run.get('questions', [])))}<br>"
@@ -226,5 +282,7 @@ def html(summary: dict[str, Any], records: Sequence[dict[str, Any]]) -> str:
         + "".join(charts)
         + f"</div><h2>Worst answers ({len(cases)})</h2>"
         + "".join(cases)
+        + f"<h2>Every question ({len(records)})</h2>"
+        + _questions_table(records)
         + "</body></html>\n"
     )
