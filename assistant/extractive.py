@@ -24,8 +24,8 @@ from assistant.questions import (
     overview_kind,
     question_type,
 )
-from assistant.replies import decline_text
-from core.numbers import find_numbers, number_values
+from assistant.replies import answer_language, decline_text
+from core.numbers import find_numbers, for_reader, number_values
 from core.sentences import split_clauses, split_sentences
 from core.words import content_terms, fold
 
@@ -160,6 +160,8 @@ def extractive_answer(question: str, passages: Sequence[Passage], query: str | N
         marked = f"{sentence[:start]}**{sentence[start:end]}**{sentence[end:]}"
         lines[0] = cited_quote(marked, best.passage.number)
         short = re.sub(r"\s+", " ", sentence[start:end]).strip()
+        # The quote keeps the source's own writing; the short answer is the reader's.
+        short = for_reader(short, answer_language(question))
         lines.insert(0, f"{short} [{best.passage.number}]")
     return "\n".join(lines)
 

@@ -195,3 +195,30 @@ def number_values(text: str, *, small_words: bool = False) -> set[float]:
 def format_number(value: float) -> str:
     """A value written the English way: 6,000 and 2.5."""
     return f"{int(value):,}" if value == int(value) else f"{value:g}"
+
+
+# How a reader's language writes thousands and decimals (the languages news here comes in most).
+_SEPARATORS = {"en": (",", "."), "de": (".", ",")}
+
+
+def for_reader(text: str, language: str) -> str:
+    """`text` with each number whose reading is certain written as a reader of `language`
+    writes it: "11.000 Soldaten" reads "11,000 Soldaten" in English, "38,4" becomes "38.4".
+    Plain digits, numbers that could be read two ways, and languages without a rule here stay
+    as written."""
+    separators = _SEPARATORS.get(language)
+    if separators is None:
+        return text
+    thousands, point = separators
+
+    def rewrite(number: Number) -> str:
+        # Plain digits ("2025", "6000") read the same everywhere: a year must stay a year.
+        if len(number.forms) != 1 or not any(mark in number.text for mark in ",."):
+            return number.text
+        value = float(number.forms[0])
+        written = format_number(value)  # the English way
+        if point == ",":
+            written = written.replace(",", "\0").replace(".", ",").replace("\0", thousands)
+        return written
+
+    return replace_numbers(text, rewrite)

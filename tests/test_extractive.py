@@ -109,6 +109,12 @@ def test_how_many_expected_quotes_the_sentence_with_the_expected_number() -> Non
     assert first.endswith("[2]")
 
 
+def test_an_english_short_answer_writes_the_figure_the_english_way_and_quotes_the_source() -> None:
+    lines = answer("How many North Korean soldiers are already in Ukraine?").splitlines()
+    assert lines[0] == "11,000 nordkoreanische Soldaten [2]"
+    assert "bereits **11.000 nordkoreanische Soldaten** in der Ukraine" in lines[1]
+
+
 def test_a_german_question_is_answered_from_the_same_sentence() -> None:
     reply = answer("Wie viele Soldaten befinden sich bereits in der Ukraine?")
     assert "11.000" in reply.splitlines()[0]

@@ -138,3 +138,15 @@ def test_a_question_has_a_language_however_short(text: str, language: str) -> No
 
 def test_an_article_too_short_to_tell_is_undetermined() -> None:
     assert detect_language("Ja.") == "und"
+
+
+def test_a_short_answer_writes_numbers_the_way_its_reader_does() -> None:
+    from core.numbers import for_reader
+
+    assert for_reader("11.000 Soldaten", "en") == "11,000 Soldaten"
+    assert for_reader("38,4 Grad", "en") == "38.4 Grad"
+    assert for_reader("6,000 more and 2.5 million", "de") == "6.000 more and 2,5 million"
+    # Plain digits read alike everywhere (a year stays a year); so do unknown languages.
+    assert for_reader("6000 Soldaten im Jahr 2025", "en") == "6000 Soldaten im Jahr 2025"
+    assert for_reader("11.000 Soldaten", "fr") == "11.000 Soldaten"
+    assert for_reader("the score was 3-1 [2]", "de") == "the score was 3-1 [2]"
