@@ -181,3 +181,64 @@ def test_a_quick_answer_is_drawn_once_not_step_by_step(news_app, monkeypatch):
     news_app.take_question("Who won the cup final?", conv)
     drawn = list(news_app.respond(conv, "extractive", [], [], "", "", ""))
     assert len(drawn) == 1 and "Harbour City" in drawn[0][0][-1]["content"]
+
+
+def _settings_of(news_app, **changed) -> list:
+    """The side panel as remember() reads it: backend, then the filters in CHIP_KEYS order."""
+    values = {"backend": "extractive", "sources": [], "languages": [], "date_from": "",
+              "date_to": "", "as_of": "", "undated": True} | changed  # fmt: skip
+    return list(values.values())
+
+
+def test_what_the_browser_keeps_draws_the_same_conversation_again(news_app):
+    conv = Conversation()
+    ask(news_app, conv, "How many soldiers are expected?")
+    ask(news_app, conv, "And how many are already there?")
+    saved = news_app.remember(conv, *_settings_of(news_app, as_of="2025-12-31", undated=False))
+    messages, again, backend, *filters = news_app.restore(saved)
+    assert [m["role"] for m in messages] == ["user", "assistant"] * 2
+    assert again.turns == conv.turns  # a follow-up after the reload leans on them
+    assert again.answers[1].answer == conv.answers[1].answer
+    # The HTML is drawn anew (a new id for its sources), the same apart from that id.
+    strip = lambda html: re.sub(r"nq-[0-9a-f]{10}-", "nq-ID-", html)  # noqa: E731
+    assert [strip(m["content"]) for m in messages] == [strip(m["content"]) for m in conv.messages]
+    as_of, undated = filters[4], filters[5]
+    assert as_of["value"] == "2025-12-31" and undated["value"] is False
+
+
+def test_a_damaged_or_foreign_saved_conversation_is_dropped_not_shown(news_app):
+    conv = Conversation()
+    ask(news_app, conv, "Who won the cup final?")
+    saved = news_app.remember(conv, *_settings_of(news_app))
+    hostile = {**saved, "turns": [*saved["turns"], {"answer": {"answer": "<script>x</script>"}}]}
+    messages, again, *_ = news_app.restore(hostile)
+    assert len(messages) == 2 and "<script>" not in "".join(m["content"] for m in messages)
+    for junk in (None, "text", {"version": 99, "turns": saved["turns"]}, {"version": 1}):
+        messages, again, *_ = news_app.restore(junk)
+        assert messages == [] and again.turns == []
+
+
+def test_a_decline_under_a_filter_names_it(news_app):
+    news_app.take_question("How long does the rail strike last?", conv := Conversation())
+    *_, (messages, _) = news_app.respond(conv, "extractive", [], ["de"], "", "", "2025-02-10")
+    shown = messages[-1]["content"]
+    assert "do not answer this question" in shown
+    assert "Searched only articles in de; published by 2025-02-10 (as of)." in shown
+
+
+def test_chips_name_each_active_filter_and_hide_the_rest(news_app):
+    chips = news_app.chips(["tagesschau"], [], "2025-01-01", "", " 2025-06-01 ", False)
+    shown = [(c.get("value"), c["visible"]) for c in chips]
+    assert shown == [("Source: tagesschau ×", True), (None, False), ("From 2025-01-01 ×", True),
+                     (None, False), ("As of 2025-06-01 ×", True),
+                     ("Dated articles only ×", True)]  # fmt: skip
+
+
+def test_stop_gives_up_the_local_model_turn_at_once(news_app):
+    # The line for the local model: the stopped answer's ticket must not hold the next
+    # question back while its stream winds down (users were told "1 person ahead").
+    conv = Conversation()
+    news_app.take_question("Who won the cup final?", conv)
+    conv.ticket = news_app.line.join()  # as respond() holds it for the local backend
+    news_app.new_conversation(conv)
+    assert len(news_app.line) == 0

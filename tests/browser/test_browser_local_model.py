@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+import webapp.handlers
 from assistant.local_model import default_model_path
 from core.settings import Settings
 from tests.browser.conftest import screenshot, start_app
@@ -75,6 +76,38 @@ def test_stop_ends_a_local_answer_and_the_chat_goes_on(chromium, local_app):
     tab.click("#nq-send")
     answer = tab.locator("#nq-chat .nq-answer:not(.nq-streaming):not(.nq-error)").last
     expect(answer).to_contain_text("Harbour City", timeout=300_000)
+
+
+def test_a_lone_user_is_never_told_to_wait_after_a_new_conversation(
+    chromium, tmp_path, monkeypatch
+):
+    # A fresh app: the first question starts the model, and New conversation comes while it
+    # loads. New conversation does not wait for the abandoned answer to wind down here (as when
+    # loading takes longer than that wait): the next question is asked at once.
+    monkeypatch.setattr(webapp.handlers, "STOP_WAIT_S", 0.0)
+    app = start_app(tmp_path / "data", llm_backend="local", llm_model_path=QWEN)
+    try:
+        tab = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        tab.goto(app.url)
+        # Every status line the chat ever shows, seen by the page itself, however brief.
+        tab.evaluate("""() => {
+          window.nqStatuses = [];
+          new MutationObserver(() => document.querySelectorAll("#nq-chat .nq-status")
+            .forEach((s) => window.nqStatuses.push(s.textContent))).observe(
+              document.body, {subtree: true, childList: true, characterData: true});
+        }""")
+        tab.fill("#nq-question textarea", "What did the Riverton council decide about the budget?")
+        tab.click("#nq-send")
+        expect(tab.locator("#nq-stop")).to_be_visible()  # asked; the model is starting
+        tab.click("#nq-new")
+        tab.fill("#nq-question textarea", "Who won the cup final?")
+        tab.click("#nq-send")
+        answer = tab.locator("#nq-chat .nq-answer:not(.nq-streaming):not(.nq-error)").last
+        expect(answer).to_contain_text("Harbour City", timeout=300_000)
+        statuses = tab.evaluate("window.nqStatuses")
+        assert statuses and not [s for s in statuses if "ahead of you" in s], statuses
+    finally:
+        app.demo.close()
 
 
 def test_the_seed_question_is_answered_from_the_german_report_with_a_citation(chromium, local_app):
