@@ -70,10 +70,24 @@ def test_uploaded_file_is_added_and_answers_questions(page: Page, tmp_path):
     open_add_tab(page)
     upload_files(page, story)
     assert uploads_named(story.name)  # Gradio holds the upload until it is ingested
+    # Every timer the add-articles tab shows, however briefly: Gradio's own ("0.0s") flashed
+    # there beside the app's progress. Only what can be seen counts (Gradio keeps a hidden one).
+    page.evaluate("""() => {
+      const shown = (e) => { for (; e; e = e.parentElement) { const s = getComputedStyle(e);
+        if (s.display === "none" || s.visibility === "hidden" || s.opacity === "0") return false; }
+        return true; };
+      window.nqTimers = [];
+      new MutationObserver(() => document.querySelectorAll("#nq-add-tab *").forEach((e) => {
+        if (!e.childElementCount && /\\b\\d+\\.\\ds\\b/.test(e.textContent) && shown(e))
+          window.nqTimers.push(e.textContent); })).observe(document.body,
+        {subtree: true, childList: true, characterData: true, attributes: true});
+    }""")
     page.click("#nq-add")
     report = page.locator("#nq-report .nq-report")
     expect(report).to_contain_text("1 added", timeout=60_000)
     expect(report).to_contain_text("0 failed")
+    expect(report.locator("ul.nq-added")).to_have_text("Lakeside approves bicycle racks")
+    assert page.evaluate("window.nqTimers") == []
     assert uploads_named(story.name) == []  # and not after: the store has what it held
     expect(page.locator("#nq-corpus")).to_contain_text("8")
     screenshot(page, "add-articles.png")
