@@ -255,6 +255,9 @@ def test_lists_and_bold_from_a_model_render_as_html_and_nothing_else_does():
     assert "<ul><li><strong>6,000</strong> more soldiers</li><li>engineers &lt;b&gt;too" in html
     assert "<ol><li>first</li><li>second</li></ol>" in html
     assert "<img" not in html and "<b>" not in html
+    # One numbered line is a German date, not a list.
+    date_line = render.answer_html(_answer(answer="1. Oktober: die Bibliothek öffnet [1]."), lookup)
+    assert "<ol>" not in date_line and "1. Oktober" in date_line
 
 
 def test_a_decline_is_one_line_with_the_scope_and_folded_leads_one_per_article():

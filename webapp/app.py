@@ -100,9 +100,11 @@ def layout(app: NewsApp) -> gr.Blocks:
             show_progress="hidden",
         ).then(app.backend_view, [side.backend], [side.backend_info])
         for control in (side.backend, *side.filters):
+            # "always_last": typing a date writes the browser's copy once, not once per key.
             control.change(
-                app.remember, [conv, side.backend, *side.filters], [saved], show_progress="hidden"
-            )
+                app.remember, [conv, side.backend, *side.filters], [saved],
+                show_progress="hidden", trigger_mode="always_last",
+            )  # fmt: skip
     return demo
 
 

@@ -95,30 +95,33 @@ _NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+(.*)$")
 
 def _markdown(text: str, inline: Callable[[str], str]) -> str:
     """Paragraphs, and "- " or "1. " lines as lists: the little Markdown a model writes. Each
-    line goes through `inline` (escaping, markers, bold); no other Markdown takes effect."""
+    line goes through `inline` (escaping, markers, bold); no other Markdown takes effect. A
+    numbered list needs two lines or more: one line "1. Oktober …" is a German date."""
     blocks: list[str] = []
-    lines: list[str] = []
-    kind: str | None = None  # "ul" or "ol" while a list is open
+    raws: list[str] = []  # the lines of the block being gathered, as written
+    kind: str | None = None  # "ul" or "ol" while a list is being gathered
 
     def close() -> None:
-        nonlocal kind, lines
+        nonlocal kind, raws
+        if kind == "ol" and len(raws) < 2:
+            kind = None
         if kind is not None:
-            items = "".join(f"<li>{inline(line)}</li>" for line in lines)
+            pattern = _BULLET if kind == "ul" else _NUMBERED
+            items = "".join(f"<li>{inline(pattern.match(raw).group(1))}</li>" for raw in raws)
             blocks.append(f"<{kind}>{items}</{kind}>")
-        elif lines:
-            blocks.append(f"<p>{'<br>'.join(inline(line) for line in lines)}</p>")
-        kind, lines = None, []
+        elif raws:
+            blocks.append(f"<p>{'<br>'.join(inline(raw) for raw in raws)}</p>")
+        kind, raws = None, []
 
     for raw in text.splitlines():
         if not raw.strip():
             close()
             continue
-        bullet, numbered = _BULLET.match(raw), _NUMBERED.match(raw)
-        line_kind = "ul" if bullet else "ol" if numbered else None
+        line_kind = "ul" if _BULLET.match(raw) else "ol" if _NUMBERED.match(raw) else None
         if line_kind != kind:
             close()
             kind = line_kind
-        lines.append((bullet or numbered).group(1) if line_kind else raw)
+        raws.append(raw)
     close()
     return "".join(blocks)
 
