@@ -29,6 +29,7 @@ def test_a_marker_with_two_numbers_links_to_both_sources(chromium, tmp_path):
             links.nth(1).click()  # the second number opens its own source
             second = tab.locator(links.nth(1).get_attribute("href"))
             expect(second).to_be_visible()
-            expect(second).to_contain_text("[2]")
+            expect(second.locator(".nq-num")).to_have_text("2")
+            expect(second.locator("details")).to_have_attribute("open", "")
         finally:
             app.demo.close()

@@ -47,7 +47,7 @@ def test_markdown_and_html_in_a_metadata_field_stay_text(chromium, tmp_path, fie
             assert report.added == 1, report
             tab, answer = ask_in_new_tab(chromium, app, "What did the Riverton council approve?")
             expect(answer).to_contain_text("harbour budget", timeout=60_000)
-            answer.locator("details.nq-sources summary").first.click()
+            answer.locator("li.nq-source summary").first.click()  # the first card opens
             chat = tab.locator("#nq-chat")
             if field in ("title", "source"):  # the fields a passage shows: as the characters
                 expect(chat).to_contain_text("**bold**")
