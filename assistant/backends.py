@@ -19,6 +19,7 @@ from assistant.answer import (
     answer_messages,
     choice_messages,
     evidence_passages,
+    translation_messages,
 )
 from assistant.cancel import Cancel
 from assistant.citations import citation_for, is_decline, split_answer
@@ -57,6 +58,8 @@ class AnswerBackend(ABC):
     label: ClassVar[str]  # how the app names it
     # Answers one question at a time (one model in one worker): others wait in line.
     one_at_a_time: ClassVar[bool] = False
+    # Whether it can translate a passage for a reader of another language (a model can).
+    translates: ClassVar[bool] = False
     # Answers at once, without intermediate steps worth drawing.
     instant: ClassVar[bool] = False
 
@@ -91,6 +94,10 @@ class AnswerBackend(ABC):
         comes from a sentence that holds several); None when this backend cannot tell."""
         return None
 
+    def translate(self, passage: str, language: str) -> str:
+        """`passage` in `language` (a code of core.language.LANGUAGE_NAMES)."""
+        raise BackendError(f"the {self.label.lower()} backend cannot translate: choose a model")
+
 
 class ExtractiveBackend(AnswerBackend):
     """Quotes the passage sentence that best answers the question; no model needed."""
@@ -120,6 +127,8 @@ class ExtractiveBackend(AnswerBackend):
 
 class ModelBackend(AnswerBackend):
     """A language model reads the evidence sentences and writes the answer."""
+
+    translates = True
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
@@ -175,6 +184,12 @@ class ModelBackend(AnswerBackend):
         match = re.match(r"\W*([A-Z])\b", reply)
         letters = [chr(ord("A") + i) for i in range(len(options))]
         return letters.index(match.group(1)) if match and match.group(1) in letters else None
+
+    def translate(self, passage: str, language: str) -> str:
+        try:
+            return self.model.invoke(translation_messages(passage, language)).text.strip()
+        except Exception as exc:  # connection refused, server error, model crash
+            raise BackendError(f"the answer model failed: {exc}") from exc
 
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` as the evidence budget counts them (the settings' tokenizer)."""

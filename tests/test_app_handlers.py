@@ -242,3 +242,28 @@ def test_stop_gives_up_the_local_model_turn_at_once(news_app):
     conv.ticket = news_app.line.join()  # as respond() holds it for the local backend
     news_app.new_conversation(conv)
     assert len(news_app.line) == 0
+
+
+def test_a_card_s_passage_is_translated_by_the_model_that_answered(tmp_path):
+    import json
+
+    from scripted_openai import scripted_openai
+
+    english = "6,000 more soldiers are expected in the coming weeks."
+    with scripted_openai(english) as base_url:
+        settings = Settings(_env_file=None, data_dir=tmp_path, llm_backend="openai",
+                            openai_base_url=base_url, openai_model="scripted")  # fmt: skip
+        app = NewsApp(settings, store=NewsStore(settings))
+
+        def translate(**request) -> dict:
+            return json.loads(app.translate(json.dumps(request)))
+
+        text = "Weitere 6000 Soldaten werden demnach in den kommenden Wochen erwartet."
+        done = translate(card="nq-a-1", language="en", backend="openai", text=text)
+        assert done == {"card": "nq-a-1", "text": english}
+        refused = translate(card="nq-a-1", language="en", backend="extractive", text=text)
+        assert "cannot translate" in refused["error"]
+        assert "longer than" in translate(card="c", language="en", backend="openai",
+                                          text="x" * 5000)["error"]  # fmt: skip
+        assert translate(card="c", language="xx", backend="openai", text=text)["error"]
+        assert json.loads(app.translate("not json"))["error"]

@@ -278,3 +278,15 @@ def test_a_decline_is_one_line_with_the_scope_and_folded_leads_one_per_article()
     assert (
         len(answer.passages[0].nearest_sentence(render.CLOSEST_CHARS)) <= render.CLOSEST_CHARS + 2
     )
+
+
+def test_a_passage_in_another_language_offers_a_translation_when_a_model_answered():
+    german = _answer().citations[0].model_copy(update={"language": "de"})
+    by_model = render.answer_html(_answer(citations=[german], backend="local"), lookup, "abc")
+    assert '<a class="nq-translate" href="#nq-abc-1">Translate into English</a>' in by_model
+    assert '<span class="nq-translate-for">en local</span>' in by_model  # what the page asks
+    quoted = render.answer_html(_answer(citations=[german], backend="extractive"), lookup, "abc")
+    assert "nq-translate" not in quoted  # no model to translate with
+    english = german.model_copy(update={"language": "en"})
+    same = render.answer_html(_answer(citations=[english], backend="local"), lookup, "abc")
+    assert "nq-translate" not in same

@@ -92,6 +92,7 @@ def layout(app: NewsApp) -> gr.Blocks:
             show_progress="hidden",
         )
         side.backend.change(app.backend_view, [side.backend], [side.backend_info])
+        _wire_translation(app)
         demo.load(app.corpus_view, None, corpus_outputs)
         demo.load(
             app.restore,
@@ -122,6 +123,18 @@ def browser_secret(settings: Settings) -> str:
     with os.fdopen(descriptor, "w", encoding="ascii") as out:
         out.write(key)
     return key
+
+
+def _wire_translation(app: NewsApp) -> None:
+    """A card's "Translate" link asks through these, which the page never shows: the request
+    goes in as text, the reply comes back to the page's nqShowTranslation (static/page.js)."""
+    request = gr.Textbox(elem_id="nq-translate-request", elem_classes=["nq-offstage"])
+    reply = gr.Textbox(elem_id="nq-translate-reply", elem_classes=["nq-offstage"])
+    go = gr.Button("translate", elem_id="nq-translate-go", elem_classes=["nq-offstage"])
+    go.click(
+        app.translate, [request], [reply], show_progress="hidden",
+        concurrency_limit=1, concurrency_id="translate",
+    ).then(None, [reply], None, js="(reply) => window.nqShowTranslation(reply)")  # fmt: skip
 
 
 def _chips() -> SimpleNamespace:

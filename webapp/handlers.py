@@ -6,6 +6,7 @@ webapp/render.py); the work is done by the library they call.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -28,6 +29,7 @@ from assistant.chat import (
 )
 from assistant.models import Answer
 from core.errors import NewsqaError
+from core.language import LANGUAGE_NAMES
 from core.settings import Settings
 from indexing.pipeline import IngestReport, Progress, ingest_sources
 from vectorstore.store import NewsStore
@@ -52,6 +54,8 @@ REDRAW_EVERY_S = 0.1
 # What the browser keeps of a conversation: its latest answers, and the layout of the record.
 SAVED_ANSWERS = 20
 SAVED_VERSION = 1
+# The longest passage a card asks to have translated (an excerpt is about 600 characters).
+TRANSLATE_CHARS = 3000
 # The articles tab lists this many, newest first (the CLI's `newsqa list` shows them all).
 ARTICLES_SHOWN = 500
 
@@ -241,6 +245,33 @@ class NewsApp:
             return
         append_feedback(self.settings.feedback_file, answer, rating)
         gr.Info("Thanks, your rating was saved.")
+
+    # ---- a passage translated for its reader ---------------------------------------------
+
+    def translate(self, request: str) -> str:
+        """A source card's passage in the reader's language, asked for by the page: `request`
+        is {"card", "language", "backend", "text"} as JSON (the backend that answered), the
+        reply {"card", "text"} or {"card", "error"}, which the page puts into the card as text
+        (never as HTML)."""
+        try:
+            asked = json.loads(request or "{}")
+            card, language, text = str(asked["card"]), str(asked["language"]), str(asked["text"])
+            backend = str(asked["backend"])
+        except (ValueError, KeyError, TypeError):
+            return json.dumps({"card": "", "error": "The translation request could not be read."})
+        reply: dict[str, str] = {"card": card}
+        if backend not in BACKENDS:
+            reply["error"] = f"There is no backend {backend!r}."
+        elif language not in LANGUAGE_NAMES or not text.strip():
+            reply["error"] = "Nothing to translate."
+        elif len(text) > TRANSLATE_CHARS:
+            reply["error"] = f"The passage is longer than {TRANSLATE_CHARS} characters."
+        else:
+            try:
+                reply["text"] = self.assistant.backend(backend).translate(text.strip(), language)
+            except NewsqaError as exc:
+                reply["error"] = f"Could not translate: {exc}"
+        return json.dumps(reply, ensure_ascii=False)
 
     # ---- filters shown as chips ---------------------------------------------------------
 

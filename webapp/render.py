@@ -14,7 +14,10 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from urllib.parse import urlparse
 
+from assistant.backends import BACKENDS
 from assistant.models import Answer, Citation, Passage
+from assistant.replies import answer_language
+from core.language import LANGUAGE_NAMES
 from core.markers import find_markers, renumber, renumbering
 from core.records import Article
 from core.sentences import split_sentences
@@ -268,16 +271,33 @@ def sources_html(
     answer: Answer, answer_id: str, lookup: ArticleLookup, shown: dict[int, int]
 ) -> str:
     """Compact source cards under the answer: number, title, outlet, date and link, always in
-    view; the highlighted passage opens under its card (a marker's click opens it too)."""
+    view; the highlighted passage opens under its card (a marker's click opens it too). A
+    passage in another language than the reader's offers a translation when a model answered
+    (the page asks for it; see NewsApp.translate)."""
+    reader = answer_language(answer.question)
+    kind = BACKENDS.get(answer.backend)
+    can_translate = kind is not None and kind.translates
     cards = []
     for number, citations in _by_marker(answer, shown):
         citation = citations[0]
+        anchor = _source_anchor(answer_id, number)
+        offer = ""
+        if can_translate and citation.language not in (reader, "", "und"):
+            name = LANGUAGE_NAMES[reader]
+            # The page reads what to ask for from the hidden span (Gradio strips data-*).
+            offer = (
+                f'<p class="nq-translate-bar"><a class="nq-translate" href="#{anchor}">'
+                f"Translate into {esc(name)}</a>"
+                f'<span class="nq-translate-for">{esc(reader)} {esc(answer.backend)}</span></p>'
+                '<p class="nq-translation"></p>'
+            )
         cards.append(
-            f'<li class="nq-source" id="{_source_anchor(answer_id, number)}"><details>'
+            f'<li class="nq-source" id="{anchor}"><details>'
             f'<summary><span class="nq-num">{number}</span>'
             f"{_meta_line(citation.title, citation.date, citation.source, citation.url)}</summary>"
             f'<blockquote class="nq-passage">'
-            f"{citation_excerpt(citations, answer.passages, lookup)}</blockquote></details></li>"
+            f"{citation_excerpt(citations, answer.passages, lookup)}</blockquote>{offer}"
+            "</details></li>"
         )
     if not cards:
         return ""

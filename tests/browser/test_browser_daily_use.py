@@ -237,3 +237,25 @@ def test_the_articles_tab_lists_and_deletes_articles(chromium, tmp_path):
         expect(ask(tab, "Who won the cup final?")).not_to_contain_text("Harbour City won")
     finally:
         app.demo.close()
+
+
+def test_a_german_passage_is_translated_for_an_english_reader_from_its_card(chromium, tmp_path):
+    # The scripted server (tests/scripted_openai.py) writes every reply, the translation too:
+    # this is the page's path to the model and back; tests/browser/test_browser_local_model.py
+    # has the real model translate.
+    reply = "6000 more soldiers are expected in the coming weeks [1]."
+    with scripted_openai(reply) as base_url:
+        app = start_app(tmp_path / "data", llm_backend="openai", openai_base_url=base_url,
+                        openai_model="scripted")  # fmt: skip
+        try:
+            tab = open_tab(chromium, app)
+            answer = ask(tab, "How many soldiers are expected?")
+            card = answer.locator("li.nq-source").first
+            card.locator("summary").click()
+            link = card.locator("a.nq-translate")
+            expect(link).to_have_text("Translate into English")
+            link.click()
+            expect(card.locator("p.nq-translation")).to_have_text(reply, timeout=ANSWER_TIMEOUT)
+            expect(card.locator("blockquote mark")).to_contain_text("Weitere 6000 Soldaten")
+        finally:
+            app.demo.close()

@@ -119,3 +119,11 @@ def test_the_seed_question_is_answered_from_the_german_report_with_a_citation(ch
     answer = tab.locator("#nq-chat .nq-answer:not(.nq-streaming)")
     expect(answer).to_contain_text(re.compile(r"6[,.\u202f ]?000"), timeout=300_000)
     expect(answer.locator("a.nq-cite").first).to_be_visible()
+    # The German passage, translated for the English reader by the same model.
+    card = answer.locator("li.nq-source").first
+    card.locator("summary").click()
+    card.locator("a.nq-translate").click()
+    translation = card.locator("p.nq-translation")
+    expect(translation).not_to_have_text("Translating…", timeout=120_000)
+    expect(translation).to_contain_text(re.compile(r"soldiers", re.I))
+    expect(translation).to_contain_text(re.compile(r"6[,.\u202f ]?000"))

@@ -101,3 +101,39 @@ window.nqExport = () => {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 1000);
 };
+
+// "Translate into English" on a source card: the passage goes to the server through the hidden
+// request box (NewsApp.translate), the reply comes back to nqShowTranslation below.
+document.addEventListener(
+  "click",
+  (event) => {
+    const link = event.target.closest && event.target.closest("a.nq-translate");
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const card = link.closest("li.nq-source");
+    const passage = card && card.querySelector("blockquote.nq-passage");
+    const box = document.querySelector("#nq-translate-request textarea");
+    const go = document.querySelector("#nq-translate-go");
+    if (!passage || !box || !go) return;
+    const [language, backend] = (card.querySelector(".nq-translate-for").textContent || "").split(" ");
+    const text = passage.textContent.replace(/^…\s*|\s*…$/g, "").trim();
+    card.querySelector("p.nq-translation").textContent = "Translating…";
+    box.value = JSON.stringify({ card: card.id, language, backend, text });
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    setTimeout(() => go.click(), 50); // after Gradio has taken the new value
+  },
+  true,
+);
+
+window.nqShowTranslation = (reply) => {
+  let answer;
+  try {
+    answer = JSON.parse(reply);
+  } catch (error) {
+    return;
+  }
+  const card = answer.card && document.getElementById(answer.card);
+  const target = card && card.querySelector("p.nq-translation");
+  if (target) target.textContent = answer.text || answer.error || ""; // text, never HTML
+};
