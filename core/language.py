@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import zipfile
 from array import array
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def _from_cache(path: Path) -> LanguageIdentifier | None:
             norm_probs=True,
             tk_row=_flat_array(arrays["nextmove_row"]),
         )
-    except (OSError, ValueError, KeyError):  # missing or damaged: unpacked again
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # damaged: unpacked again
         return None
 
 

@@ -141,7 +141,7 @@ def scope_text(flt: SearchFilter | None, as_of: date | None) -> str:
     return "articles " + "; ".join(parts) if parts else ""
 
 
-# The filter chips above the chat, in their order: (key, how a chip names its value).
+# The filter chips above the chat, in their order (the order of the side panel's filters).
 CHIP_KEYS = ("sources", "languages", "date_from", "date_to", "as_of", "undated")
 
 
