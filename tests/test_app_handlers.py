@@ -267,3 +267,16 @@ def test_a_card_s_passage_is_translated_by_the_model_that_answered(tmp_path):
                                           text="x" * 5000)["error"]  # fmt: skip
         assert translate(card="c", language="xx", backend="openai", text=text)["error"]
         assert json.loads(app.translate("not json"))["error"]
+
+
+def test_the_key_of_the_browser_s_copy_is_made_once_per_data_folder_owner_only(tmp_path):
+    import stat
+
+    from webapp.app import browser_secret
+
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")
+    first = browser_secret(settings)
+    assert browser_secret(settings) == first and len(first) >= 24  # the same after a restart
+    key_file = tmp_path / "data" / "browser-state.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert sorted(p.name for p in key_file.parent.iterdir()) == ["browser-state.key"]

@@ -119,9 +119,16 @@ def browser_secret(settings: Settings) -> str:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(24)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="ascii") as out:
         out.write(key)
+    try:
+        os.link(partial, path)  # the first app to get here sets the key; the others read it
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+    finally:
+        partial.unlink()
     return key
 
 
