@@ -5,6 +5,8 @@ stopped answer looks like, and that a reload keeps the conversation."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,19 @@ def open_tab(chromium, app, viewport=LAPTOP, theme: str = "light") -> Page:
     tab.goto(f"{app.url}?__theme={theme}")
     tab.wait_for_selector("#nq-chat")
     return tab
+
+
+@contextmanager
+def scripted_app(tmp_path: Path, reply: str, delay: float = 0.0) -> Iterator:
+    """The app over samples/ answering with the OpenAI backend from a scripted server
+    (tests/scripted_openai.py says why: some answers no real model writes on cue)."""
+    with scripted_openai(reply, delay=delay) as base_url:
+        app = start_app(tmp_path / "data", llm_backend="openai", openai_base_url=base_url,
+                        openai_model="scripted")  # fmt: skip
+        try:
+            yield app
+        finally:
+            app.demo.close()
 
 
 def buttons_of(answer_row):
@@ -52,22 +67,17 @@ def test_markers_are_numbered_in_the_order_they_first_appear_with_a_card_each(ch
     # Written by a scripted OpenAI-compatible server (tests/scripted_openai.py says why): it
     # cites passage 2 before passage 1, which no real model can be made to do on cue.
     reply = "The open-top bus parade is on Monday at 5 p.m. [2]. Harbour City won the cup [1]."
-    with scripted_openai(reply) as base_url:
-        app = start_app(tmp_path / "data", llm_backend="openai", openai_base_url=base_url,
-                        openai_model="scripted")  # fmt: skip
-        try:
-            tab = open_tab(chromium, app)
-            answer = ask(tab, "Who won the cup final and when is the parade?")
-            expect(answer).to_contain_text("parade is on Monday")
-            links = answer.locator("a.nq-cite")
-            expect(links).to_have_text(["[1]", "[2]"])
-            cards = answer.locator("li.nq-source")
-            expect(cards).to_have_count(2)
-            expect(cards.locator(".nq-num")).to_have_text(["1", "2"])
-            links.nth(0).click()  # [1] is the passage the first sentence rests on
-            expect(cards.nth(0).locator("mark")).to_contain_text("parade")
-        finally:
-            app.demo.close()
+    with scripted_app(tmp_path, reply) as app:
+        tab = open_tab(chromium, app)
+        answer = ask(tab, "Who won the cup final and when is the parade?")
+        expect(answer).to_contain_text("parade is on Monday")
+        links = answer.locator("a.nq-cite")
+        expect(links).to_have_text(["[1]", "[2]"])
+        cards = answer.locator("li.nq-source")
+        expect(cards).to_have_count(2)
+        expect(cards.locator(".nq-num")).to_have_text(["1", "2"])
+        links.nth(0).click()  # [1] is the passage the first sentence rests on
+        expect(cards.nth(0).locator("mark")).to_contain_text("parade")
 
 
 def test_an_as_of_day_shows_as_a_chip_leaves_later_articles_out_and_is_named_in_the_decline(
@@ -146,30 +156,25 @@ def test_a_phone_shows_the_answer_and_its_cards(chromium, app, theme):
 
 def test_a_stopped_answer_keeps_its_words_says_it_stopped_and_offers_no_buttons(chromium, tmp_path):
     words = " ".join(["Harbour City won the cup final [1]."] * 40)
-    with scripted_openai(words, delay=0.15) as base_url:
-        app = start_app(tmp_path / "data", llm_backend="openai", openai_base_url=base_url,
-                        openai_model="scripted")  # fmt: skip
-        try:
-            tab = open_tab(chromium, app)
-            retry = tab.locator("#nq-retry")
-            expect(retry).to_be_hidden()  # nothing to retry on an empty chat
-            tab.fill("#nq-question textarea", "Who won the cup final?")
-            tab.click("#nq-send")
-            streaming = tab.locator("#nq-chat .nq-streaming")
-            expect(streaming).to_contain_text("Harbour City", timeout=ANSWER_TIMEOUT)
-            # While it is written: the app's own status only, no Gradio timer, no buttons.
-            expect(tab.locator("#nq-chat")).not_to_contain_text(re.compile(r"processing|\d\.\ds"))
-            expect(buttons_of(tab.locator("#nq-chat .message-row").last)).to_be_hidden()
-            tab.click("#nq-stop")
-            stopped = tab.locator("#nq-chat .nq-stopped")
-            expect(stopped).to_contain_text("Stopped before the answer was finished.")
-            expect(stopped).to_contain_text("Harbour City")
-            expect(stopped).not_to_contain_text("writing the answer")
-            expect(buttons_of(tab.locator("#nq-chat .message-row").last)).to_be_hidden()
-            expect(retry).to_be_visible()
-            screenshot(tab, "stopped-answer.png")
-        finally:
-            app.demo.close()
+    with scripted_app(tmp_path, words, delay=0.15) as app:
+        tab = open_tab(chromium, app)
+        retry = tab.locator("#nq-retry")
+        expect(retry).to_be_hidden()  # nothing to retry on an empty chat
+        tab.fill("#nq-question textarea", "Who won the cup final?")
+        tab.click("#nq-send")
+        streaming = tab.locator("#nq-chat .nq-streaming")
+        expect(streaming).to_contain_text("Harbour City", timeout=ANSWER_TIMEOUT)
+        # While it is written: the app's own status only, no Gradio timer, no buttons.
+        expect(tab.locator("#nq-chat")).not_to_contain_text(re.compile(r"processing|\d\.\ds"))
+        expect(buttons_of(tab.locator("#nq-chat .message-row").last)).to_be_hidden()
+        tab.click("#nq-stop")
+        stopped = tab.locator("#nq-chat .nq-stopped")
+        expect(stopped).to_contain_text("Stopped before the answer was finished.")
+        expect(stopped).to_contain_text("Harbour City")
+        expect(stopped).not_to_contain_text("writing the answer")
+        expect(buttons_of(tab.locator("#nq-chat .message-row").last)).to_be_hidden()
+        expect(retry).to_be_visible()
+        screenshot(tab, "stopped-answer.png")
 
 
 def test_a_reload_keeps_the_conversation_and_the_settings(chromium, app):
@@ -244,18 +249,13 @@ def test_a_german_passage_is_translated_for_an_english_reader_from_its_card(chro
     # this is the page's path to the model and back; tests/browser/test_browser_local_model.py
     # has the real model translate.
     reply = "6000 more soldiers are expected in the coming weeks [1]."
-    with scripted_openai(reply) as base_url:
-        app = start_app(tmp_path / "data", llm_backend="openai", openai_base_url=base_url,
-                        openai_model="scripted")  # fmt: skip
-        try:
-            tab = open_tab(chromium, app)
-            answer = ask(tab, "How many soldiers are expected?")
-            card = answer.locator("li.nq-source").first
-            card.locator("summary").click()
-            link = card.locator("a.nq-translate")
-            expect(link).to_have_text("Translate into English")
-            link.click()
-            expect(card.locator("p.nq-translation")).to_have_text(reply, timeout=ANSWER_TIMEOUT)
-            expect(card.locator("blockquote mark")).to_contain_text("Weitere 6000 Soldaten")
-        finally:
-            app.demo.close()
+    with scripted_app(tmp_path, reply) as app:
+        tab = open_tab(chromium, app)
+        answer = ask(tab, "How many soldiers are expected?")
+        card = answer.locator("li.nq-source").first
+        card.locator("summary").click()
+        link = card.locator("a.nq-translate")
+        expect(link).to_have_text("Translate into English")
+        link.click()
+        expect(card.locator("p.nq-translation")).to_have_text(reply, timeout=ANSWER_TIMEOUT)
+        expect(card.locator("blockquote mark")).to_contain_text("Weitere 6000 Soldaten")
