@@ -107,9 +107,6 @@ def choice_messages(question: str, options: Sequence[str]) -> list:
     return [system_message(), _human(prompt)]
 
 
-# LangChain's messages are imported when a model is asked, not with this module: an extractive
-# answer needs none of LangChain's language-model side, and importing it costs a `newsqa ask`
-# about 0.3 s of its start-up.
 def translation_messages(passage: str, language: str) -> list:
     """The messages that ask for `passage` in `language` (prompts/translate.md), after the
     answer's system message, so that llama.cpp's cached prompt survives them as well."""
@@ -117,6 +114,9 @@ def translation_messages(passage: str, language: str) -> list:
     return [system_message(), _human(prompt)]
 
 
+# LangChain's messages are imported when a model is asked, not with this module: an extractive
+# answer needs none of LangChain's language-model side, and importing it costs a `newsqa ask`
+# about 0.3 s of its start-up.
 def system_message() -> SystemMessage:
     from langchain_core.messages import SystemMessage
 

@@ -47,8 +47,8 @@ class FusionWeights:
     recency: float = 0.02
     recency_tau_days: float = 14.0
     undated_share: float = 0.5
-    # Articles dated this many days after the question still count. None by default: "as of"
-    # means what it says, and the app promises that later articles are left out.
+    # Articles dated this many days after the question still count. No grace by default: "as
+    # of" means what it says, and the app promises that later articles are left out.
     future_grace_days: int = 0
     # Passages this alike (core.words.jaccard of their shingles) are one: the weaker goes. Lower
     # than ingest's 0.9 for whole articles: a byline or a teaser weighs more in ~220 tokens.
