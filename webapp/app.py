@@ -91,15 +91,18 @@ def layout(app: NewsApp) -> gr.Blocks:
             concurrency_id="ingest",
             show_progress="hidden",
         )
-        side.backend.change(app.backend_view, [side.backend], [side.backend_info])
+        # The side panel fills in without Gradio's timer ("processing | 2.0s") over it.
+        side.backend.change(
+            app.backend_view, [side.backend], [side.backend_info], show_progress="hidden"
+        )
         _wire_translation(app)
-        demo.load(app.corpus_view, None, corpus_outputs)
+        demo.load(app.corpus_view, None, corpus_outputs, show_progress="hidden")
         demo.load(
             app.restore,
             [saved],
             [chat.chatbot, conv, side.backend, *side.filters],
             show_progress="hidden",
-        ).then(app.backend_view, [side.backend], [side.backend_info])
+        ).then(app.backend_view, [side.backend], [side.backend_info], show_progress="hidden")
         for control in (side.backend, *side.filters):
             # "always_last": typing a date writes the browser's copy once, not once per key.
             control.change(

@@ -92,7 +92,7 @@ def test_a_killed_worker_ends_that_answer_with_an_error_and_the_app_goes_on(chro
     app, url = served_app
     tab = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
     tab.goto(url)
-    expect(tab.locator("#nq-backend-status")).to_contain_text("ready")
+    expect(tab.locator("#nq-backend-status")).to_contain_text("ready", timeout=30_000)
     ask(tab, "What did the Riverton council decide about the budget?")
     # Tokens are on the page: the answer is being streamed.
     expect(tab.locator("#nq-chat .nq-streaming p:not(.nq-status)")).to_be_visible(timeout=120_000)
@@ -103,6 +103,12 @@ def test_a_killed_worker_ends_that_answer_with_an_error_and_the_app_goes_on(chro
     expect(error).to_contain_text("worker killed by SIGKILL", timeout=60_000)
     expect(error).to_contain_text("the next question starts a new one")
     expect(tab.locator("#nq-send")).to_be_visible()
+    # An error is not an answer: no copy, retry or thumbs under it.
+    failed_row = tab.locator("#nq-chat .message-row").filter(has=tab.locator(".nq-error"))
+    buttons = failed_row.locator(
+        "xpath=following-sibling::div[contains(@class,'message-buttons')][1]"
+    )
+    expect(buttons).to_be_hidden()
     assert app.poll() is None, "the app's process died with its worker"
 
     ask(tab, "Who won the cup final?")
