@@ -22,7 +22,7 @@ from webapp import panels  # noqa: E402
 from webapp.auth import parse_auth  # noqa: E402
 from webapp.backend_status import BACKEND_LABELS  # noqa: E402
 from webapp.handlers import NewsApp  # noqa: E402
-from webapp.session import CHIP_KEYS, Conversation  # noqa: E402
+from webapp.session import CHIP_KEYS, FILTER_DEFAULTS, Conversation  # noqa: E402
 from webapp.throttle import LoginThrottle  # noqa: E402
 from webapp.uploads import ALLOWED_EXTENSIONS  # noqa: E402
 
@@ -163,10 +163,10 @@ def _wire_chips(app: NewsApp, chips: SimpleNamespace, side: SimpleNamespace) -> 
             app.chips, side.filters, chips.buttons, show_progress="hidden",
             trigger_mode="always_last",
         )  # fmt: skip
-    cleared = {"sources": [], "languages": [], "date_from": "", "date_to": "", "as_of": "",
-               "undated": True}  # fmt: skip
     for key, button, control in zip(CHIP_KEYS, chips.buttons, side.filters, strict=True):
-        button.click(lambda value=cleared[key]: value, None, [control], show_progress="hidden")
+        button.click(
+            lambda value=FILTER_DEFAULTS[key]: value, None, [control], show_progress="hidden"
+        )
 
 
 def _articles_tab() -> SimpleNamespace:

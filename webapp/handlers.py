@@ -37,7 +37,15 @@ from webapp import panels, render
 from webapp.backend_status import backend_status
 from webapp.feedback import append_feedback
 from webapp.gate import TurnLine
-from webapp.session import Conversation, build_filter, chip_labels, parse_day, scope_text
+from webapp.session import (
+    CHIP_KEYS,
+    FILTER_DEFAULTS,
+    Conversation,
+    build_filter,
+    chip_labels,
+    parse_day,
+    scope_text,
+)
 from webapp.uploads import check_files, check_urls, discard_uploads
 
 log = logging.getLogger(__name__)
@@ -324,12 +332,7 @@ class NewsApp:
             conv.messages,
             conv,
             gr.update(value=backend) if backend in BACKENDS else gr.skip(),
-            kept("sources", []),
-            kept("languages", []),
-            kept("date_from", ""),
-            kept("date_to", ""),
-            kept("as_of", ""),
-            kept("undated", True),
+            *(kept(key, FILTER_DEFAULTS[key]) for key in CHIP_KEYS),
         )
 
     # ---- the stored articles --------------------------------------------------------------

@@ -143,6 +143,10 @@ def scope_text(flt: SearchFilter | None, as_of: date | None) -> str:
 
 # The filter chips above the chat, in their order (the order of the side panel's filters).
 CHIP_KEYS = ("sources", "languages", "date_from", "date_to", "as_of", "undated")
+# Each filter's value when it filters nothing: what a chip's click puts back, what a reload
+# need not restore.
+FILTER_DEFAULTS = {"sources": [], "languages": [], "date_from": "", "date_to": "", "as_of": "",
+                   "undated": True}  # fmt: skip
 
 
 def chip_labels(
