@@ -142,10 +142,12 @@ def unsupported_reason(
 
 
 def support_score(sentence: str, text: str) -> float:
-    """How well `text` backs `sentence`: shared numbers count most, then names, then words."""
+    """How well `text` backs `sentence`: shared numbers count most, then names, then words.
+    Small numbers count in words too: "four forced fumbles" rests on "vier erzwungene Fumbles",
+    not on the sentence before it that names the same players."""
     folded = fold(text)
-    numbers = number_values(sentence)
-    shared_numbers = len(numbers & number_values(text)) if numbers else 0
+    numbers = number_values(sentence, small_words=True)
+    shared_numbers = len(numbers & number_values(text, small_words=True)) if numbers else 0
     names = names_in(strip_markers(sentence))
     shared_names = sum(1 for name in names if name_in(name, folded))
     terms = content_terms(sentence)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from core.markers import strip_markers
 from core.numbers import number_values
+from core.terms import token_terms
 
 QuestionType = Literal["number", "person", "date", "place", "other"]
 
@@ -52,6 +54,15 @@ def holds_type(kind: QuestionType, text: str, question_numbers: set[float] = fro
     if kind == "date":
         return bool(DATE_WORDS.search(text))
     return True
+
+
+def adds_to(question: str, answer: str) -> bool:
+    """Whether `answer` says anything the question does not: a term (a stem of a content word
+    in either language, or a number) outside the question's own. "The Broncos did not throw at
+    all during the playoff games" adds nothing to "During the Bronco's playoff games, who did
+    not throw at all?": it restates the question and leaves out the name it asked for."""
+    asked = frozenset().union(*token_terms(question))
+    return any(not terms & asked for terms in token_terms(strip_markers(answer)))
 
 
 Overview = Literal["summary", "latest"]

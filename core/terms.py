@@ -97,6 +97,22 @@ def analyse_query(text: str, compound_vocab: frozenset[str] = frozenset()) -> li
     return list(seen)
 
 
+def token_terms(text: str) -> list[frozenset[str]]:
+    """The query terms of each token of `text` in turn (stop words of either language left
+    out): a word's stems in every language, a number's forms. Two texts share a word when one
+    of its terms is the other's, whichever language stemmed it ("Broncos", "Bronco's")."""
+    stop = stopwords()
+    groups = []
+    for token in raw_tokens(text):
+        if token[0].isdigit():
+            terms = set(canonical(token))
+        else:
+            terms = set(_word_terms(token, STEM_LANGUAGES, stop, frozenset()))
+        if terms:
+            groups.append(frozenset(terms))
+    return groups
+
+
 def compound_vocab(items: list[tuple[str, str, str]]) -> frozenset[str]:
     """German word forms long enough to be a compound's part."""
     vocab: set[str] = set()
