@@ -85,13 +85,8 @@ def analyse(
 def analyse_query(text: str, compound_vocab: frozenset[str] = frozenset()) -> list[str]:
     """Distinct query terms, stemmed both ways: the question's language need not be the
     article's (an English question over a German report still shares names and numbers)."""
-    stop = stopwords(question_language(text))
     seen: dict[str, None] = {}
-    for token in raw_tokens(text):
-        if token[0].isdigit():
-            terms = list(canonical(token))
-        else:
-            terms = _word_terms(token, STEM_LANGUAGES, stop, compound_vocab)
+    for terms in _query_terms(text, stopwords(question_language(text)), compound_vocab):
         for term in terms:
             seen.setdefault(term, None)
     return list(seen)
@@ -101,16 +96,17 @@ def token_terms(text: str) -> list[frozenset[str]]:
     """The query terms of each token of `text` in turn (stop words of either language left
     out): a word's stems in every language, a number's forms. Two texts share a word when one
     of its terms is the other's, whichever language stemmed it ("Broncos", "Bronco's")."""
-    stop = stopwords()
-    groups = []
-    for token in raw_tokens(text):
-        if token[0].isdigit():
-            terms = set(canonical(token))
-        else:
-            terms = set(_word_terms(token, STEM_LANGUAGES, stop, frozenset()))
-        if terms:
-            groups.append(frozenset(terms))
-    return groups
+    return [frozenset(terms) for terms in _query_terms(text, stopwords(), frozenset()) if terms]
+
+
+def _query_terms(text: str, stop: frozenset[str], vocab: frozenset[str]) -> list[list[str]]:
+    """Each token's query terms, in text order (empty for a stop word)."""
+    return [
+        list(canonical(token))
+        if token[0].isdigit()
+        else _word_terms(token, STEM_LANGUAGES, stop, vocab)
+        for token in raw_tokens(text)
+    ]
 
 
 def compound_vocab(items: list[tuple[str, str, str]]) -> frozenset[str]:
