@@ -75,10 +75,8 @@ def passage_block(
     )
 
 
-def answer_messages(question: str, passages: Sequence[Passage], as_of: date | None = None) -> list:
-    """The system and user messages the model answers from (prompts/system.md, answer.md),
-    with the day the question is asked on when it is known (prompts/asked-on.md), so that
-    "this week" can be read against the passages' dates.
+def answer_messages(question: str, passages: Sequence[Passage]) -> list:
+    """The system and user messages the model answers from (prompts/system.md, answer.md).
 
     Every fixed rule is in the system message, ahead of the passages: llama.cpp keeps the
     evaluated prompt and reuses its longest common prefix, so only the passages and the question
@@ -93,12 +91,8 @@ def answer_messages(question: str, passages: Sequence[Passage], as_of: date | No
         if overview
         else template("answer-fact").fill(language=language)
     )
-    asked_on = template("asked-on").fill(date=as_of.isoformat()) + "\n" if as_of else ""
     user = template("answer").fill(
-        passages=format_passages(passages),
-        asked_on=asked_on,
-        question=question,
-        instruction=instruction,
+        passages=format_passages(passages), question=question, instruction=instruction
     )
     return [system_message(), _human(user)]
 

@@ -12,7 +12,6 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, ClassVar, get_args
 
 from assistant import health
@@ -82,11 +81,9 @@ class AnswerBackend(ABC):
         passages: Sequence[Passage],
         cancel: Cancel | None,
         spent: Spent,
-        as_of: date | None = None,
     ) -> Iterator[Token | CitationResolved]:
         """Stream the answer to `question` from `passages` (`asked`: the question with the names
-        it refers to spelled out), asked on `as_of` when that is known. Passages are never
-        empty here."""
+        it refers to spelled out). Passages are never empty here."""
 
     @abstractmethod
     def status(self) -> BackendStatus:
@@ -119,7 +116,6 @@ class ExtractiveBackend(AnswerBackend):
         passages: Sequence[Passage],
         cancel: Cancel | None,
         spent: Spent,
-        as_of: date | None = None,
     ) -> Iterator[Token | CitationResolved]:
         text = extractive_answer(question, passages, query=asked)
         yield Token(text)
@@ -164,11 +160,10 @@ class ModelBackend(AnswerBackend):
         passages: Sequence[Passage],
         cancel: Cancel | None,
         spent: Spent,
-        as_of: date | None = None,
     ) -> Iterator[Token | CitationResolved]:
         model = _cancellable(self.model, cancel)
         evidence = evidence_passages(asked, passages, self.count_tokens)
-        yield from stream_model_answer(model, asked, evidence, spent.tokens, as_of)
+        yield from stream_model_answer(model, asked, evidence, spent.tokens)
 
     def choose(self, question: str, options: list[str]) -> int | None:
         """Asked twice, the options in one order and then in the reverse: a choice counts only
@@ -272,14 +267,13 @@ def stream_model_answer(
     question: str,
     passages: Sequence[Passage],
     tokens: dict[str, int],
-    as_of: date | None = None,
 ) -> Iterator[Token | CitationResolved]:
     """Stream the model's answer; resolve each [n] the moment its closing bracket arrives."""
     by_number = {p.number: p for p in passages}
     text = ""
     resolved = 0  # markers in `text` already handled
     pieces = 0
-    stream = model.stream(answer_messages(question, passages, as_of))
+    stream = model.stream(answer_messages(question, passages))
     try:
         for chunk in stream:
             usage = getattr(chunk, "usage_metadata", None)

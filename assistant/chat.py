@@ -155,7 +155,7 @@ class NewsAssistant:
         if not passages:
             events: Iterator[Token | CitationResolved] = iter([Token(decline_text(question))])
         else:
-            events = answerer.answer(question, asked, passages, cancel, spent, as_of)
+            events = answerer.answer(question, asked, passages, cancel, spent)
         if answerer.instant:  # quotes from the passages: nothing to verify
             text = ""
             for event in events:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-def _handler(reply: str, delay: float, seen: list[dict]) -> type[BaseHTTPRequestHandler]:
+def _handler(reply: str, delay: float) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args) -> None:  # quiet in the test output
             pass
@@ -34,7 +34,6 @@ def _handler(reply: str, delay: float, seen: list[dict]) -> type[BaseHTTPRequest
 
         def do_POST(self) -> None:
             request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            seen.append(request)
             base = {"id": "c1", "created": 0, "model": "scripted"}
             if not request.get("stream"):
                 message = {"role": "assistant", "content": reply}
@@ -64,14 +63,10 @@ def _handler(reply: str, delay: float, seen: list[dict]) -> type[BaseHTTPRequest
 
 
 @contextmanager
-def scripted_openai(
-    reply: str, delay: float = 0.0, seen: list[dict] | None = None
-) -> Iterator[str]:
+def scripted_openai(reply: str, delay: float = 0.0) -> Iterator[str]:
     """Serve `reply` to every chat completion, a word every `delay` seconds when streamed;
-    yields the base URL (".../v1"). Each request's body is appended to `seen` when given."""
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), _handler(reply, delay, seen if seen is not None else [])
-    )
+    yields the base URL (".../v1")."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(reply, delay))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

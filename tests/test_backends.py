@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from typing import get_args
 
 import pytest
-from scripted_openai import scripted_openai
 
 from assistant.backends import BACKENDS, JUDGE_NAMES, ExtractiveBackend, make_backend
-from assistant.chat import NewsAssistant
 from assistant.llm import BackendError
 from core.settings import JudgeBackend, LLMBackend, Settings
 from newsqa.commands import ask
@@ -43,24 +40,3 @@ def test_a_backend_is_made_from_the_settings(tmp_path):
     assert isinstance(backend, ExtractiveBackend) and backend.status().ready
     with pytest.raises(BackendError, match="choose one of local, openai, extractive"):
         make_backend(settings, "gpt")
-
-
-def test_the_model_is_told_the_day_a_question_is_asked_on(seed_data_dir):
-    """ "This week" is the week up to the question's day: a model backend is told that day when
-    it is known (the app's *as of*, a question set's `as_of`), and no day when it is not."""
-    seen: list[dict] = []
-    with scripted_openai("The articles do not say.", seen=seen) as base_url:
-        settings = Settings(
-            _env_file=None,
-            data_dir=seed_data_dir,
-            llm_backend="openai",
-            openai_base_url=base_url,
-            openai_model="scripted",
-        )
-        assistant = NewsAssistant(settings)
-        assistant.ask("How many soldiers are expected this week?", as_of=date(2025, 8, 14))
-        assistant.ask("How many soldiers are expected?")
-    dated, undated = [r["messages"][-1]["content"] for r in seen if r.get("stream")]
-    assert "The question is asked on 2025-08-14" in dated
-    assert "asked on" not in undated
-    assert dated.index("asked on") > dated.index("Passages:")  # the cached prefix stays the same

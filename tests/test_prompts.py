@@ -9,8 +9,7 @@ from prompts import PROMPTS_DIR, Template, template
 
 def test_every_prompt_file_is_a_template_with_the_fields_its_caller_fills():
     fields = {
-        "answer": {"passages", "asked_on", "question", "instruction"},
-        "asked-on": {"date"},
+        "answer": {"passages", "question", "instruction"},
         "answer-fact": {"language"},
         "choose": {"question", "options"},
         "translate": {"language", "passage"},
