@@ -30,8 +30,14 @@ GAP = " … "
 
 # A kept number is worth this share of the best-matching term's weight.
 _NUMBER_BONUS = 0.6
-# With embeddings, the similarity share (0..1 within the passages shown) joins the lexical share.
-_DENSE_WEIGHT = 1.0
+# With embeddings, the similarity share (0..1 within the passages shown) joins the lexical share
+# at ten times its weight: the vectors decide, shared words break ties. Across languages the
+# words a question shares with a sentence are mostly names, which every sentence about the same
+# people holds. On XQuAD's tuning half (odd lines), extractive correct went from 0.59 / 0.78
+# (English / German questions) at weight 1 to 0.65 / 0.80 at 10 (0.65 / 0.79 at 20, 0.66 / 0.79
+# with words left out), and the answer sentence reached the local model's evidence for 0.84 /
+# 0.93 of the questions at 1, 0.88 / 0.94 at 10.
+_DENSE_WEIGHT = 10.0
 
 
 @dataclass(frozen=True)

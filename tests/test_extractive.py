@@ -155,3 +155,35 @@ def test_a_german_question_is_declined_in_german() -> None:
 def test_the_follow_up_query_decides_what_is_picked() -> None:
     reply = answer("What did she warn about?", query="What did she warn about? (Kim Yo Jong)")
     assert "warnte Kim Yo Jong" in reply
+
+
+CUP = (
+    "Der SV Nordheim schied schon im Viertelfinale aus. Im Halbfinale schlug der FC Hafenstadt "
+    "den Titelverteidiger Südwald nach Verlängerung. Das Finale findet am Samstag statt."
+)
+CAPITAL = (
+    "Die Stadtverwaltung veröffentlichte am Montag neue Zahlen. München zählt heute rund 1,6 "
+    "Millionen Einwohner. Die Mieten stiegen im Jahresvergleich um acht Prozent."
+)
+
+
+def test_the_answer_may_name_the_subject_only_in_the_sentence_before_it() -> None:
+    # The sentence that answers does not repeat the name it is asked about.
+    question = "When does FC Hafenstadt play the final?"
+    reply = extractive_answer(question, scored(question, [passage(1, CUP)]))
+    assert reply.splitlines()[0] == "Samstag [1]"
+
+
+def test_a_name_spelt_otherwise_in_the_passages_language_is_left_to_the_vectors() -> None:
+    # "Munich" is nowhere in the German text: the sentence closest to the question answers.
+    question = "How many people live in Munich?"
+    reply = extractive_answer(question, scored(question, [passage(1, CAPITAL)]))
+    assert reply.splitlines()[0] == "1.6 Millionen [1]"
+    assert "München zählt heute rund **1,6 Millionen** Einwohner" in reply
+
+
+def test_a_name_no_passage_in_the_questions_language_holds_is_declined() -> None:
+    english = passage(1, "The city council met on Monday. The budget grew by 4 percent.")
+    english = english.model_copy(update={"language": "en", "title": "Council meeting"})
+    question = "How much did the budget of Olaf Scholz grow?"
+    assert extractive_answer(question, scored(question, [english])) == DECLINE_EN
