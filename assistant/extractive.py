@@ -77,14 +77,15 @@ def _names_held(names: list[str], passages: Sequence[Passage]) -> list[str]:
     return [name for name in names if any(name_in(name, text) for text in texts)]
 
 
-def _near_a_name(names: list[str], passage: Passage, start: int, end: int) -> bool:
-    """Whether the sentence at [start, end) or the one before or after it names one of
-    `names`: the answering sentence often says "she" or "they" ("Sie schlugen daraufhin … die
-    New England Patriots" after "Die Broncos besiegten …")."""
-    spans = split_sentences(passage.text) or [(0, len(passage.text))]
+def _near_a_name(
+    names: list[str], text: str, spans: list[tuple[int, int]], start: int, end: int
+) -> bool:
+    """Whether the sentence of `text` at [start, end) or the one before or after it (`spans`:
+    the text's sentences) names one of `names`: the answering sentence often says "she" or
+    "they" ("Sie schlugen daraufhin … die New England Patriots" after "Die Broncos besiegten …")."""
     inside = [i for i, (a, b) in enumerate(spans) if a < end and start < b] or [0]
     lo, hi = max(0, inside[0] - 1), min(len(spans) - 1, inside[-1] + 1)
-    window = fold(passage.text[spans[lo][0] : spans[hi][1]])
+    window = fold(text[spans[lo][0] : spans[hi][1]])
     return any(name_in(name, window) for name in names)
 
 
@@ -121,15 +122,16 @@ def pick_sentences(
     # within each passage lifted the best sentence of a passage that is about something else.
     dense_range = closeness_range(passages)
     for passage in passages:
+        if names and not held and passage.language == asked_in:
+            continue
+        spans = split_sentences(passage.text) or [(0, len(passage.text))]
         ranked = best_sentences(passage, question, 12, dense_range=dense_range)
         for position, (start, end, rank_score) in enumerate(ranked):
             local_start, local_end = start - passage.start, end - passage.start
             sentence = passage.text[local_start:local_end]
             if not sentence.strip() or not holds_type(kind, sentence, q_numbers):
                 continue
-            if held and not _near_a_name(held, passage, local_start, local_end):
-                continue
-            if names and not held and passage.language == asked_in:
+            if held and not _near_a_name(held, passage.text, spans, local_start, local_end):
                 continue
             score, overlap = _score(question, kind, sentence, rank_score)
             # Nothing of the question in it: an answer only if its meaning is close to the
