@@ -389,3 +389,69 @@ def test_a_small_figure_in_words_is_quoted_from_the_clause_that_holds_it():
     assert "vier erzwungene Fumbles" in quote and "Kuechly" not in quote
     (citation,) = [c for c in verified.checked.citations if c.sentence.startswith("Thomas")]
     assert citation.span_text.startswith("Davis erzielte")
+
+
+# --- a second opinion: the model's sentence against the extractive pick ---------------------
+
+# Two players' figures in two sentences, as XQuAD's Super Bowl paragraph has them: writing, the
+# 1.5B model took the first player's figure for the second ("88 tackles" for Luke Kuechly).
+TACKLES = Passage(
+    number=1,
+    chunk_id="c5",
+    article_id="a5",
+    title="Panthers defence",
+    text=(
+        "Thomas Davis recorded 88 tackles this season. "
+        "Luke Kuechly registered 118 tackles and four interceptions."
+    ),
+    start=0,
+    end=106,
+    language="en",
+)
+KUECHLY = "How many tackles did Luke Kuechly register?"
+
+
+def test_the_extractive_answer_is_shown_when_the_model_chooses_its_sentence_over_its_own():
+    asked: list[list[str]] = []
+
+    def choose(question: str, options: list[str]) -> int:
+        asked.append(options)
+        return 1
+
+    verified = verify(
+        KUECHLY, KUECHLY, "Luke Kuechly registered 88 tackles [1].", [TACKLES], choose=choose
+    )
+    assert asked == [
+        [
+            "Thomas Davis recorded 88 tackles this season.",
+            "Luke Kuechly registered 118 tackles and four interceptions.",
+        ]
+    ]
+    assert verified.checked.text.splitlines()[0].startswith("118")
+    assert "88" not in verified.checked.text.replace("118", "")
+    assert "chose “Luke Kuechly registered 118" in verified.replaced
+    (as_written,) = [c for c in verified.checked.checks if not c.shown]
+    assert as_written.sentence == "Luke Kuechly registered 88 tackles."
+
+
+def test_the_model_answer_stays_when_the_model_chooses_its_own_sentence_or_cannot_choose():
+    for reply in (0, None):
+        verified = verify(
+            KUECHLY,
+            KUECHLY,
+            "Luke Kuechly registered 88 tackles [1].",
+            [TACKLES],
+            choose=lambda q, o, reply=reply: reply,
+        )
+        assert verified.replaced is None
+        assert verified.checked.text.startswith("Luke Kuechly registered 88 tackles [1].")
+
+
+def test_no_second_opinion_is_asked_when_the_model_rests_on_the_picked_sentence():
+    def choose(question: str, options: list[str]) -> int:
+        raise AssertionError("the model and the pick agree: nothing to choose between")
+
+    verified = verify(
+        KUECHLY, KUECHLY, "Luke Kuechly registered 118 tackles [1].", [TACKLES], choose=choose
+    )
+    assert verified.checked.text.startswith("Luke Kuechly registered 118 tackles [1].")
