@@ -8,10 +8,7 @@ Two stages, both on the model's own text:
   that backs its sentence), drops each sentence whose figures or names no passage backs, and
   checks that what remains holds what the question asks for (a figure for "how many", a date
   for "when"). An answer left with nothing, or without its fact, is replaced by the extractive
-  answer from the same passages, and the model's sentences stay in `checks` with their verdict;
-- an answer that rests on another sentence than the extractive pick gets a second opinion: the
-  model chooses between the two source sentences, and the extractive answer is shown when it
-  chooses the pick's (`_second_opinion`).
+  answer from the same passages, and the model's sentences stay in `checks` with their verdict.
 
 An answer in another language than the passages it cites gets their sentences quoted after it,
 in the article's words, for the reader to check.
@@ -31,13 +28,13 @@ from assistant.citations import (
     split_answer,
     support_score,
 )
-from assistant.extractive import Pick, cited_quote, extractive_answer, pick_sentences
+from assistant.extractive import cited_quote, extractive_answer
 from assistant.models import Citation, Passage
-from assistant.questions import adds_to, holds_type, overview_kind, question_type
+from assistant.questions import adds_to, holds_type, question_type
 from assistant.replies import answer_language
 from core.markers import strip_markers
 from core.numbers import Number, find_numbers, format_number, number_values
-from core.sentences import split_clauses, split_sentences
+from core.sentences import split_clauses
 
 
 class Ungrounded(Exception):
@@ -118,7 +115,6 @@ def verify(
     verified = _shown(question, asked, checked, passages, given)
     if verified.replaced is None and choose is not None:
         verified.checked = _right_figure(verified.checked, asked, passages, given, choose)
-        verified = _second_opinion(question, asked, verified, passages, given, choose)
     if verified.replaced is None:
         verified.checked = _with_source_words(verified.checked, question, passages, given)
     return verified
@@ -161,79 +157,6 @@ def _shown(
     fallback = check_answer(extractive_answer(question, passages, query=asked), passages)
     fallback.checks = checked.checks + fallback.checks
     return Verified(fallback, reason)
-
-
-def _second_opinion(
-    question: str,
-    asked: str,
-    verified: Verified,
-    passages: Sequence[Passage],
-    given: Given,
-    choose: Chooser,
-) -> Verified:
-    """When the model's answer rests on another sentence than the one the extractive pick
-    (the stored vectors, then the words) puts first, the model is asked which of the two source
-    sentences answers the question, both ways round (`ModelBackend.choose`). Choosing the
-    pick's sentence both times replaces the answer by the extractive one; any other reply keeps
-    the model's. Writing, a 1.5B model often takes a figure or a name from the wrong sentence
-    of what it read ("88 tackles" for Luke Kuechly, whose sentence says 118); asked to choose
-    between two sentences, it compares them."""
-    checked = verified.checked
-    if overview_kind(asked) is not None or not checked.citations:
-        return verified
-    picks = pick_sentences(asked, passages, limit=1)
-    if not picks:
-        return verified
-    pick = picks[0]
-    picked = " ".join(pick.passage.text[pick.start : pick.end].split())
-    own = _source_sentence(checked, passages, given)
-    if not own or not picked or own == picked or _agrees(checked, pick, picked, given):
-        return verified
-    if choose(asked, [own, picked]) != 1:
-        return verified
-    reason = f"asked to choose, the model chose “{picked}” over “{own}”"
-    for check in checked.checks:
-        if check.shown:
-            check.shown = False
-            check.reason = check.reason or reason
-    fallback = check_answer(extractive_answer(question, passages, query=asked), passages)
-    fallback.checks = checked.checks + fallback.checks
-    return Verified(fallback, reason)
-
-
-def _answer_figures(checked: CheckedAnswer, given: Given) -> set[float]:
-    """The figures the shown answer states that the question does not."""
-    return number_values(strip_markers(checked.text)) - given.figures
-
-
-def _agrees(checked: CheckedAnswer, pick: Pick, picked: str, given: Given) -> bool:
-    """Whether the answer rests on the picked sentence: it cites the sentence, and every figure
-    it states that the question does not is the sentence's."""
-    start = pick.passage.start + pick.start
-    end = pick.passage.start + pick.end
-    cites = any(
-        c.article_id == pick.passage.article_id and c.span_start < end and start < c.span_end
-        for c in checked.citations
-    )
-    return cites and _answer_figures(checked, given) <= number_values(picked)
-
-
-def _source_sentence(checked: CheckedAnswer, passages: Sequence[Passage], given: Given) -> str:
-    """The sentence the answer's fact comes from: of its cited passages, the first sentence
-    that holds the answer's figures; without a figure, the span its first citation rests on.
-    The citation check ties a sentence to the passage span with the most of its words, which
-    is not always the one its figure came from ("Luke Kuechly registered 88 tackles" to
-    Kuechly's sentence, where Thomas Davis's holds the 88)."""
-    figures = _answer_figures(checked, given)
-    if figures:
-        cited = {c.marker for c in checked.citations}
-        for passage in passages:
-            if passage.number not in cited:
-                continue
-            for a, b in split_sentences(passage.text):
-                if figures & number_values(passage.text[a:b]):
-                    return " ".join(passage.text[a:b].split())
-    return " ".join(checked.citations[0].span_text.split())
 
 
 def _backed_text(checked: CheckedAnswer) -> str:
