@@ -9,6 +9,7 @@ evaluator's workers read; `make_backend` builds one from the settings.
 from __future__ import annotations
 
 import re
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from assistant.answer import (
     translation_messages,
 )
 from assistant.cancel import Cancel
-from assistant.citations import citation_for, is_decline, split_answer
+from assistant.citations import citation_for, is_decline, may_become_decline, split_answer
 from assistant.errors import BackendError
 from assistant.events import CitationResolved, Token
 from assistant.extractive import extractive_answer
@@ -34,6 +35,10 @@ from core.tokens import get_encoding
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+# Tokens of passage text a model reads again, from the same passages, when it declined on the
+# first reading (assistant/answer.py's EVIDENCE_TOKENS).
+READ_MORE_TOKENS = 600
 
 
 @dataclass(frozen=True)
@@ -163,7 +168,35 @@ class ModelBackend(AnswerBackend):
     ) -> Iterator[Token | CitationResolved]:
         model = _cancellable(self.model, cancel)
         evidence = evidence_passages(asked, passages, self.count_tokens)
-        yield from stream_model_answer(model, asked, evidence, spent.tokens)
+        events = stream_model_answer(model, asked, evidence, spent.tokens)
+        started = time.perf_counter()
+        # A reply that may still become the decline is held back until it is told apart.
+        held: list[Token | CitationResolved] | None = []
+        text = ""
+        try:
+            for event in events:
+                if held is None:
+                    yield event
+                    continue
+                held.append(event)
+                if isinstance(event, Token):
+                    text += event.text
+                    if not may_become_decline(text):
+                        yield from held
+                        held = None
+        finally:
+            events.close()  # an abandoned answer ends the model's generation now
+        if held is None:
+            return
+        wider = evidence_passages(asked, passages, self.count_tokens, budget=READ_MORE_TOKENS)
+        if not is_decline(text) or _contexts(wider) == _contexts(evidence):
+            yield from held
+            return
+        # Declined on the evidence: read more of the same passages before saying no. The
+        # first reading is kept short for the time to the first token; a decline is where
+        # the fact sat outside it (README, Benchmarks, "Read more before declining").
+        spent.timings["first_reading"] = time.perf_counter() - started
+        yield from stream_model_answer(model, asked, wider, spent.tokens)
 
     def choose(self, question: str, options: list[str]) -> int | None:
         """Asked twice, the options in one order and then in the reverse: a choice counts only
@@ -304,6 +337,10 @@ def stream_model_answer(
         # An answer abandoned here (Stop, a closed page) ends the model's generation now,
         # not when the abandoned generator is collected.
         stream.close()
+
+
+def _contexts(passages: Sequence[Passage]) -> list[tuple[int, str]]:
+    return [(p.number, p.context) for p in passages]
 
 
 def _sentence_at(text: str, end: int) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from assistant.glossary import term_or_translation_in
 from assistant.matching import name_in, names_in, term_in
 from assistant.models import Citation, Passage, SentenceCheck
+from assistant.replies import REPLIES
 from core.language import question_language
 from core.markers import MARKER_PATTERN, cited_numbers, leading_markers, marker_text, strip_markers
 from core.numbers import format_number, number_values
@@ -75,6 +76,14 @@ def split_answer(text: str) -> list[str]:
 
 def is_decline(text: str) -> bool:
     return bool(_DECLINE_RE.search(text))
+
+
+def may_become_decline(text: str) -> bool:
+    """Whether `text`, the start of a streamed answer, may still turn out to be the decline the
+    prompt asks for (one of newsqa's own decline sentences, begun): "The articles" may, "The
+    Broncos" may not."""
+    begun = " ".join(text.split()).casefold()
+    return any(d.casefold().startswith(begun) for d in REPLIES["decline"].values())
 
 
 def _support_text(passage: Passage) -> str:

@@ -1,4 +1,4 @@
-"""An OpenAI-compatible chat server on loopback that always writes the same reply.
+"""An OpenAI-compatible chat server on loopback that writes a scripted reply.
 
 A stand-in, and only where no real one can: no model here can be made to write a given answer
 ("… [1, 2]."), yet the app's handling of exactly that answer is what a test must see. The
@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+Reply = str | Callable[[str], str]  # the reply, or the reply to a prompt (all its messages)
 
-def _handler(reply: str, delay: float) -> type[BaseHTTPRequestHandler]:
+
+def _handler(reply: Reply, delay: float, prompts: list[str]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args) -> None:  # quiet in the test output
             pass
@@ -35,8 +37,11 @@ def _handler(reply: str, delay: float) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             base = {"id": "c1", "created": 0, "model": "scripted"}
+            prompt = "\n".join(str(m.get("content", "")) for m in request.get("messages", []))
+            prompts.append(prompt)
+            text = reply(prompt) if callable(reply) else reply
             if not request.get("stream"):
-                message = {"role": "assistant", "content": reply}
+                message = {"role": "assistant", "content": text}
                 self._json(
                     base
                     | {
@@ -48,7 +53,7 @@ def _handler(reply: str, delay: float) -> type[BaseHTTPRequestHandler]:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
-            for word in reply.split(" "):
+            for word in text.split(" "):
                 piece = {"index": 0, "delta": {"content": word + " "}, "finish_reason": None}
                 chunk = base | {"object": "chat.completion.chunk", "choices": [piece]}
                 try:
@@ -63,10 +68,13 @@ def _handler(reply: str, delay: float) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def scripted_openai(reply: str, delay: float = 0.0) -> Iterator[str]:
+def scripted_openai(
+    reply: Reply, delay: float = 0.0, prompts: list[str] | None = None
+) -> Iterator[str]:
     """Serve `reply` to every chat completion, a word every `delay` seconds when streamed;
-    yields the base URL (".../v1")."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(reply, delay))
+    yields the base URL (".../v1"). Each prompt received is appended to `prompts`."""
+    seen = prompts if prompts is not None else []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(reply, delay, seen))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
