@@ -59,7 +59,8 @@ one() {
       local extra=(--backend extractive --workers 2)
       if [ "$1" = rtqa-small-local ]; then
         use_local_model
-        extra=(--backend local --limit "$LOCAL_LIMIT")
+        # All 150 questions: about 10 minutes on an idle 2-core machine.
+        extra=(--backend local --limit "${RTQA_LOCAL_LIMIT:-150}")
       fi
       run "$1" rtqa-small "$BENCH/rtqa-small/questions.jsonl" \
         --corpus "$BENCH/rtqa-small/corpus.jsonl" "${extra[@]}" ;;
