@@ -188,15 +188,16 @@ class ModelBackend(AnswerBackend):
             events.close()  # an abandoned answer ends the model's generation now
         if held is None:
             return
-        wider = evidence_passages(asked, passages, self.count_tokens, budget=READ_MORE_TOKENS)
-        if not is_decline(text) or _contexts(wider) == _contexts(evidence):
-            yield from held
-            return
-        # Declined on the evidence: read more of the same passages before saying no. The
-        # first reading is kept short for the time to the first token; a decline is where
-        # the fact sat outside it (README, Benchmarks, "Read more before declining").
-        spent.timings["first_reading"] = time.perf_counter() - started
-        yield from stream_model_answer(model, asked, wider, spent.tokens)
+        if is_decline(text):
+            # Declined on the evidence: read more of the same passages before saying no. The
+            # first reading is kept short for the time to the first token; a decline is where
+            # the fact sat outside it (README, Benchmarks, "Read more before declining").
+            wider = evidence_passages(asked, passages, self.count_tokens, budget=READ_MORE_TOKENS)
+            if _contexts(wider) != _contexts(evidence):
+                spent.timings["first_reading"] = time.perf_counter() - started
+                yield from stream_model_answer(model, asked, wider, spent.tokens)
+                return
+        yield from held
 
     def choose(self, question: str, options: list[str]) -> int | None:
         """Asked twice, the options in one order and then in the reverse: a choice counts only
