@@ -36,10 +36,6 @@ from core.tokens import get_encoding
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-# Tokens of passage text a model reads again, from the same passages, when it declined on the
-# first reading (assistant/answer.py's EVIDENCE_TOKENS).
-READ_MORE_TOKENS = 600
-
 
 @dataclass(frozen=True)
 class BackendStatus:
@@ -167,7 +163,8 @@ class ModelBackend(AnswerBackend):
         spent: Spent,
     ) -> Iterator[Token | CitationResolved]:
         model = _cancellable(self.model, cancel)
-        evidence = evidence_passages(asked, passages, self.count_tokens)
+        budget = self.settings.evidence_tokens
+        evidence = evidence_passages(asked, passages, self.count_tokens, budget=budget)
         events = stream_model_answer(model, asked, evidence, spent.tokens)
         started = time.perf_counter()
         # A reply that may still become the decline is held back until it is told apart.
@@ -192,8 +189,9 @@ class ModelBackend(AnswerBackend):
             # Declined on the evidence: read more of the same passages before saying no. The
             # first reading is kept short for the time to the first token; a decline is where
             # the fact sat outside it (README, Benchmarks, "Read more before declining").
-            wider = evidence_passages(asked, passages, self.count_tokens, budget=READ_MORE_TOKENS)
-            if _contexts(wider) != _contexts(evidence):
+            more = self.settings.read_more_tokens
+            wider = evidence_passages(asked, passages, self.count_tokens, budget=more)
+            if more > budget and _contexts(wider) != _contexts(evidence):
                 spent.timings["first_reading"] = time.perf_counter() - started
                 yield from stream_model_answer(model, asked, wider, spent.tokens)
                 return

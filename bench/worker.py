@@ -31,6 +31,7 @@ from assistant.model_worker import llama_env, llama_variant  # noqa: E402
 os.environ.update(llama_env())
 
 from assistant.answer import answer_messages, evidence_passages  # noqa: E402
+from assistant.backends import make_backend  # noqa: E402
 from assistant.context import select_context  # noqa: E402
 from assistant.llm import make_chat_model  # noqa: E402
 from assistant.local_model import default_model_path  # noqa: E402
@@ -81,12 +82,13 @@ def main() -> None:
         print(f"ingesting the {len(ids)} gold articles of {len(questions)} questions", flush=True)
         ingest_sources([subset], store, settings)
     retriever = HybridRetriever.from_settings(store, settings)
+    count_tokens = make_backend(settings, "local").count_tokens
 
     prompts = []
     for q in questions:
         asked = rewrite_rule_based(q["question"], [])
         passages = select_context(retriever.retrieve(asked), asked)
-        evidence = evidence_passages(asked, passages)
+        evidence = evidence_passages(asked, passages, count_tokens, settings.evidence_tokens)
         if evidence:  # without evidence newsqa declines without asking the model
             prompts.append(answer_messages(asked, evidence))
     print(f"{len(prompts)} of {len(questions)} questions reach the model", flush=True)

@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     # feature it was compiled for, the AVX2 one elsewhere (scripts/install-llama.sh).
     llm_cpu_variant: Literal["auto", "avx2", "avx512"] = "auto"
     max_answer_tokens: int = 200
+    # Tokens of passage text (headers included) a model reads first, and again when it declined
+    # on that first reading (README, Benchmarks, "How much the model reads").
+    evidence_tokens: int = Field(default=200, ge=1)
+    read_more_tokens: int = Field(default=600, ge=1)
     # Longest wait for the next piece of an answer (and for a whole rewrite); a model that
     # writes nothing for this long is stopped, and the local one's worker restarted.
     llm_timeout_s: float = Field(default=120.0, gt=0)
