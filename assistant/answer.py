@@ -24,10 +24,6 @@ from prompts import template
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage, SystemMessage
 
-# Tokens of passage text the model reads (headers included). On 20 + 20 XQuAD questions of the
-# tuning half: 200 tokens, median first token 2.3 s / 1.5 s (en / de), correct 0.55 / 0.60;
-# 350 tokens, 4.8 s / 3.2 s, 0.60 / 0.65 (one question each). README, "The local model reads".
-EVIDENCE_TOKENS = 200
 EVIDENCE_PASSAGES = 4
 
 
@@ -35,9 +31,10 @@ def evidence_passages(
     question: str,
     passages: Sequence[Passage],
     count_tokens: Callable[[str], int],
-    budget: int = EVIDENCE_TOKENS,
+    budget: int,
 ) -> list[Passage]:
-    """Copies of the passages the model reads, best first, `context` cut to the evidence.
+    """Copies of the passages the model reads, best first, `context` cut to the evidence of
+    `budget` tokens (the settings' `evidence_tokens`, or `read_more_tokens` after a decline).
 
     A question about a story ("What is the latest on …") reads one passage from each of several
     articles, newest first when it asks for the latest."""
