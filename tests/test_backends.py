@@ -67,7 +67,9 @@ LONG_PASSAGE = Passage(
 REOPEN = "When will the harbour bridge reopen?"
 
 
-def answer_with(reply, tmp_path, passages=(LONG_PASSAGE,)) -> tuple[str, list[str], Spent]:
+def answer_with(
+    reply, tmp_path, passages=(LONG_PASSAGE,), **budgets: int
+) -> tuple[str, list[str], Spent]:
     prompts: list[str] = []
     spent = Spent(tokens={}, timings={})
     with scripted_openai(reply, prompts=prompts) as base_url:
@@ -77,6 +79,7 @@ def answer_with(reply, tmp_path, passages=(LONG_PASSAGE,)) -> tuple[str, list[st
             llm_backend="openai",
             openai_base_url=base_url,
             openai_model="scripted",
+            **budgets,
         )
         backend = make_backend(settings)
         events = backend.answer(REOPEN, REOPEN, list(passages), None, spent)
@@ -109,5 +112,29 @@ def test_an_answer_on_the_first_reading_is_streamed_as_it_comes(tmp_path):
 def test_a_decline_stands_when_a_wider_reading_would_show_the_model_nothing_more(tmp_path):
     short = LONG_PASSAGE.model_copy(update={"text": ANSWERING, "end": len(ANSWERING)})
     streamed, prompts, _ = answer_with("The articles do not say.", tmp_path, passages=[short])
+    assert len(prompts) == 1
+    assert streamed.strip() == "The articles do not say."
+
+
+def reopens_when_it_reads_the_answer(prompt: str) -> str:
+    return (
+        "The bridge reopens on 3 March [1]." if ANSWERING in prompt else "The articles do not say."
+    )
+
+
+def test_the_evidence_budget_setting_sets_how_much_the_model_reads_first(tmp_path):
+    streamed, prompts, _ = answer_with(
+        reopens_when_it_reads_the_answer, tmp_path, evidence_tokens=600
+    )
+    assert len(prompts) == 1 and ANSWERING in prompts[0]
+    assert streamed.strip() == "The bridge reopens on 3 March [1]."
+
+
+def test_a_read_more_budget_no_larger_than_the_first_reading_leaves_the_decline_standing(
+    tmp_path,
+):
+    streamed, prompts, _ = answer_with(
+        reopens_when_it_reads_the_answer, tmp_path, evidence_tokens=200, read_more_tokens=200
+    )
     assert len(prompts) == 1
     assert streamed.strip() == "The articles do not say."
