@@ -190,8 +190,12 @@ class ModelBackend(AnswerBackend):
             # first reading is kept short for the time to the first token; a decline is where
             # the fact sat outside it (README, Benchmarks, "Read more before declining").
             more = self.settings.read_more_tokens
-            wider = evidence_passages(asked, passages, self.count_tokens, budget=more)
-            if more > budget and _contexts(wider) != _contexts(evidence):
+            wider = (
+                evidence_passages(asked, passages, self.count_tokens, budget=more)
+                if more > budget
+                else evidence
+            )
+            if _contexts(wider) != _contexts(evidence):
                 spent.timings["first_reading"] = time.perf_counter() - started
                 yield from stream_model_answer(model, asked, wider, spent.tokens)
                 return

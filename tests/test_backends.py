@@ -87,15 +87,14 @@ def answer_with(
     return streamed, prompts, spent
 
 
-def test_a_model_that_declines_on_the_evidence_reads_more_of_the_passages_first(tmp_path):
-    def model(prompt: str) -> str:
-        return (
-            "The bridge reopens on 3 March [1]."
-            if ANSWERING in prompt
-            else "The articles do not say."
-        )
+def reopens_when_it_reads_the_answer(prompt: str) -> str:
+    return (
+        "The bridge reopens on 3 March [1]." if ANSWERING in prompt else "The articles do not say."
+    )
 
-    streamed, prompts, spent = answer_with(model, tmp_path)
+
+def test_a_model_that_declines_on_the_evidence_reads_more_of_the_passages_first(tmp_path):
+    streamed, prompts, spent = answer_with(reopens_when_it_reads_the_answer, tmp_path)
     assert len(prompts) == 2
     assert ANSWERING not in prompts[0] and ANSWERING in prompts[1]
     # The first reading's decline is never streamed: only the answer from the wider one.
@@ -114,12 +113,6 @@ def test_a_decline_stands_when_a_wider_reading_would_show_the_model_nothing_more
     streamed, prompts, _ = answer_with("The articles do not say.", tmp_path, passages=[short])
     assert len(prompts) == 1
     assert streamed.strip() == "The articles do not say."
-
-
-def reopens_when_it_reads_the_answer(prompt: str) -> str:
-    return (
-        "The bridge reopens on 3 March [1]." if ANSWERING in prompt else "The articles do not say."
-    )
 
 
 def test_the_evidence_budget_setting_sets_how_much_the_model_reads_first(tmp_path):
