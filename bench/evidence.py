@@ -70,6 +70,9 @@ def main() -> None:
         rows = [q for q in rows if q.get("answers") and not q.get("unanswerable")]
         questions += rows[: args.limit] if args.limit else rows
 
+    if not questions:
+        sys.exit(f"no answerable question in {', '.join(map(str, args.questions))}")
+
     found = {b: 0 for b in args.budgets}
     sizes: dict[int, list[int]] = {b: [] for b in args.budgets}
     model_sizes: dict[int, list[int]] = {b: [] for b in args.budgets}
