@@ -59,11 +59,6 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="first N questions of each file")
     args = parser.parse_args()
 
-    settings = Settings(_env_file=None, data_dir=args.data_dir, collection=args.collection)
-    assistant = NewsAssistant(settings)
-    count = assistant.backend("local").count_tokens
-    model_count = model_token_counter(settings)
-
     questions = []
     for path in args.questions:
         rows = [json.loads(x) for x in path.open(encoding="utf-8") if x.strip()]
@@ -72,6 +67,11 @@ def main() -> None:
 
     if not questions:
         sys.exit(f"no answerable question in {', '.join(map(str, args.questions))}")
+
+    settings = Settings(_env_file=None, data_dir=args.data_dir, collection=args.collection)
+    assistant = NewsAssistant(settings)
+    count = assistant.backend("local").count_tokens
+    model_count = model_token_counter(settings)
 
     found = {b: 0 for b in args.budgets}
     sizes: dict[int, list[int]] = {b: [] for b in args.budgets}
