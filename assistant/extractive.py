@@ -20,13 +20,21 @@ from assistant.questions import (
     DATE_WORDS,
     Overview,
     QuestionType,
+    adds_to,
     holds_type,
     overview_kind,
     question_type,
 )
 from assistant.replies import answer_language, decline_text
 from core.language import question_language
-from core.numbers import find_numbers, for_reader, number_values
+from core.numbers import (
+    SMALL_WORD_NUMBER,
+    find_numbers,
+    find_word_numbers,
+    for_reader,
+    number_values,
+    words_as_digits,
+)
 from core.sentences import split_clauses, split_sentences
 from core.words import content_terms, fold
 
@@ -131,6 +139,10 @@ def pick_sentences(
             sentence = passage.text[local_start:local_end]
             if not sentence.strip() or not holds_type(kind, sentence, q_numbers):
                 continue
+            # A sentence with nothing outside the question restates it (a quiz question often
+            # opens with the article's own lead sentence) and cannot hold what it asks.
+            if not adds_to(question, sentence):
+                continue
             if held and not _near_a_name(held, passage.text, spans, local_start, local_end):
                 continue
             score, overlap = _score(question, kind, sentence, rank_score)
@@ -185,14 +197,15 @@ def extractive_answer(question: str, passages: Sequence[Passage], query: str | N
     lines = [cited_quote(p.passage.text[p.start : p.end], p.passage.number) for p in picks]
     best = picks[0]
     sentence = best.passage.text[best.start : best.end]
-    span = answer_span(asked, sentence)
+    span = answer_span(asked, sentence, best.passage.language)
     if span is not None:
         start, end = span
         marked = f"{sentence[:start]}**{sentence[start:end]}**{sentence[end:]}"
         lines[0] = cited_quote(marked, best.passage.number)
         short = re.sub(r"\s+", " ", sentence[start:end]).strip()
         # The quote keeps the source's own writing; the short answer is the reader's.
-        short = for_reader(short, answer_language(question))
+        # A figure written in words is given in digits ("nine years" answers "9 years").
+        short = for_reader(words_as_digits(short), answer_language(question))
         lines.insert(0, f"{short} [{best.passage.number}]")
     return "\n".join(lines)
 
@@ -224,23 +237,27 @@ def overview_answer(
     return "\n".join(cited_quote(p.passage.text[p.start : p.end], p.passage.number) for p in picks)
 
 
-def answer_span(question: str, sentence: str) -> tuple[int, int] | None:
-    """Where in `sentence` the fact a figure or date question asks for is written: the figure
-    (with the word after it, its unit or noun: "308 Punkte") or the date: the only one, or the
-    one whose clause shares the most words with the question. None for other questions, when
-    there is none, or when nothing of the question tells several apart."""
+def answer_span(question: str, sentence: str, language: str = "und") -> tuple[int, int] | None:
+    """Where in `sentence` (written in `language`) the fact the question asks for is written:
+    for a figure question the figure (with the word after it, its unit or noun: "308 Punkte"),
+    for a date question the date, for any other question a name the question does not hold
+    ("JetBlue Airways"): the only one, or the one whose clause shares the most words with the
+    question. None when there is none, or when nothing of the question tells several apart."""
     kind = question_type(question)
     if kind == "number":
-        asked_values = number_values(question)
-        spans = [
-            (n.start, _with_next_word(sentence, n.end))
-            for n in find_numbers(sentence)
-            if not set(n.values) <= asked_values
-        ]
+        asked_values = number_values(question, small_words=True)
+        # Figures in digits first; a sentence without one may write it in words ("nine years").
+        figures = [n for n in find_numbers(sentence) if not set(n.values) <= asked_values]
+        if not figures:
+            words = find_word_numbers(sentence, SMALL_WORD_NUMBER)
+            figures = [n for n in words if not set(n.values) <= asked_values]
+        spans = [(n.start, _with_next_word(sentence, n.end)) for n in figures]
     elif kind == "date":
         spans = _date_spans(sentence)
+    elif language == "de":
+        return None  # German capitalises every noun: a capital does not mark a name there
     else:
-        return None
+        spans = _name_spans(question, sentence)
     if len(spans) == 1:
         return spans[0]
     # Several: the one whose clause shares the most words with the question, if one does.
@@ -250,6 +267,17 @@ def answer_span(question: str, sentence: str) -> tuple[int, int] | None:
     if best == 0 or shared.count(best) > 1:
         return None  # nothing of the question to choose by: no guess
     return spans[shared.index(best)]
+
+
+def _name_spans(question: str, sentence: str) -> list[tuple[int, int]]:
+    """The names of `sentence` that the question does not hold, as spans."""
+    asked = fold(question)
+    spans = []
+    for name in names_in(sentence):
+        at = sentence.find(name)
+        if at >= 0 and not name_in(name, asked):
+            spans.append((at, at + len(name)))
+    return spans
 
 
 def _clause_terms(sentence: str, at: int, terms: list[str]) -> int:

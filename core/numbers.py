@@ -56,8 +56,10 @@ _SCALE_OF = {
     "millionen": 1_000_000, "mio.": 1_000_000, "milliarden": 1_000_000_000,
     "milliarde": 1_000_000_000, "mrd.": 1_000_000_000,
 }  # fmt: skip
-# Small number words are ordinary prose ("the two leaders"); only larger ones count as figures.
+# Small number words are ordinary prose ("the two leaders"); only larger ones count as figures,
+# unless a reader asked for one ("how many": "three weeks"). "One" is an article as often.
 _MIN_WORD_NUMBER = 13
+SMALL_WORD_NUMBER = 2
 
 
 @dataclass(frozen=True)
@@ -151,32 +153,42 @@ def _german_word_value(word: str) -> int | None:
     return None
 
 
-def _word_values(text: str, minimum: float = _MIN_WORD_NUMBER) -> set[float]:
-    """Numbers written as words: "six thousand", "twenty-five", "sechstausend"."""
-    found: set[float] = set()
-    total, current, inside = 0.0, 0.0, False
+def find_word_numbers(text: str, minimum: float = _MIN_WORD_NUMBER) -> list[Number]:
+    """Numbers written as words, in text order, worth at least `minimum`: "six thousand",
+    "twenty-five", "sechstausend"; each with its place in the text and its value."""
+    found: list[Number] = []
+    value, current, start, end = 0.0, 0.0, -1, -1
 
     def flush() -> None:
-        if inside and total + current >= minimum:
-            found.add(total + current)
+        if start >= 0 and value + current >= minimum:
+            total = value + current
+            found.append(Number(text[start:end], start, end, (_int_part(f"{total:.0f}"),)))
 
-    for token in [*re.findall(r"[a-zäöüß]+", text.lower()), "."]:
+    for match in [*re.finditer(r"[a-zäöüß]+", text, re.I), None]:
+        token = match.group().lower() if match else "."
         if token in _EN_UNITS:
-            current, inside = current + _EN_UNITS[token], True
-        elif token in _EN_SCALES and inside:
+            current += _EN_UNITS[token]
+            start = match.start() if start < 0 else start
+            end = match.end()
+        elif token in _EN_SCALES and start >= 0:
             if _EN_SCALES[token] == 100:
                 current *= 100
             else:
-                total, current = total + (current or 1) * _EN_SCALES[token], 0.0
-        elif token == "and" and inside:
+                value, current = value + (current or 1) * _EN_SCALES[token], 0.0
+            end = match.end()
+        elif token == "and" and start >= 0:
             continue
         else:
             flush()
-            total, current, inside = 0.0, 0.0, False
+            value, current, start, end = 0.0, 0.0, -1, -1
             german = _german_word_value(token)
-            if german is not None and german >= minimum:
-                found.add(float(german))
+            if match and german is not None and german >= minimum:
+                found.append(Number(match.group(), match.start(), match.end(), (str(german),)))
     return found
+
+
+def _word_values(text: str, minimum: float = _MIN_WORD_NUMBER) -> set[float]:
+    return {v for number in find_word_numbers(text, minimum) for v in number.values}
 
 
 def number_values(text: str, *, small_words: bool = False) -> set[float]:
@@ -189,7 +201,17 @@ def number_values(text: str, *, small_words: bool = False) -> set[float]:
         forms = canonical(match.group(1))
         if len(forms) == 1:
             values.add(float(forms[0]) * _SCALE_OF[match.group(2).lower()])
-    return values | _word_values(text, 2 if small_words else _MIN_WORD_NUMBER)
+    return values | _word_values(text, SMALL_WORD_NUMBER if small_words else _MIN_WORD_NUMBER)
+
+
+def words_as_digits(text: str) -> str:
+    """`text` with each number written in words, small ones too, in digits: "nine years" reads
+    "9 years", "sechstausend Soldaten" "6,000 Soldaten"."""
+    out, last = [], 0
+    for number in find_word_numbers(text, SMALL_WORD_NUMBER):
+        out += [text[last : number.start], format_number(number.values[0])]
+        last = number.end
+    return "".join(out) + text[last:]
 
 
 def format_number(value: float) -> str:
