@@ -12,7 +12,13 @@ from assistant.evaluation.metrics import contains_answer, normalize
 from assistant.models import Answer, Passage
 from core.language import detect_language, question_language
 from core.markers import cited_numbers, find_markers, strip_markers
-from core.numbers import canonical, find_numbers, number_values
+from core.numbers import (
+    canonical,
+    find_numbers,
+    find_word_numbers,
+    number_values,
+    words_as_digits,
+)
 from core.sentences import split_sentences
 from core.terms import analyse, analyse_query
 from core.words import fold, stopwords, tokens
@@ -70,6 +76,29 @@ def test_the_evaluator_reads_a_number_as_the_check_does(written: str, values: li
     assert [float(w.rstrip("m")) for w in words[1:] if w[0].isdigit()] == values
     if len(values) == 1:  # one number: any notation of it matches the gold answer
         assert contains_answer(f"about {written} [1]", [canonical(written)[0]])
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "digits"),
+    [
+        ("sentenced to nine years", [("nine", 9)], "sentenced to 9 years"),
+        ("six thousand troops, twenty-five tanks", [("six thousand", 6000), ("twenty-five", 25)],
+         "6,000 troops, 25 tanks"),
+        ("sechstausend Soldaten und vier Fumbles", [("sechstausend", 6000), ("vier", 4)],
+         "6,000 Soldaten und 4 Fumbles"),
+        ("one of the two leaders", [("two", 2)], "one of the 2 leaders"),
+    ],
+)  # fmt: skip
+def test_a_figure_in_words_is_found_where_it_is_written_and_read_as_digits(
+    text: str, found: list[tuple[str, float]], digits: str
+) -> None:
+    numbers = find_word_numbers(text, 2)
+    assert [(n.text, n.values[0]) for n in numbers] == found
+    assert all(text[n.start : n.end] == n.text for n in numbers)
+    assert words_as_digits(text) == digits
+    # Small number words count as figures only where a figure is asked for.
+    assert {v for _, v in found if v >= 13} == number_values(text)
+    assert {v for _, v in found} == number_values(text, small_words=True)
 
 
 def test_a_check_accepts_a_figure_in_another_notation_and_flags_a_different_one() -> None:
