@@ -220,25 +220,3 @@ def test_a_figure_written_in_words_is_the_short_answer_in_digits() -> None:
     lines = extractive_answer(question, scored(question, [court])).splitlines()
     assert lines[0] == "9 years [1]"
     assert "to **nine years** in a penal colony" in lines[1]
-
-
-def test_the_name_the_question_asks_for_is_the_short_answer() -> None:
-    deal = english(
-        1,
-        "JetBlue Airways announced a deal on Thursday to buy Spirit Airlines for $3.8 billion. "
-        "The merger still needs the approval of regulators.",
-    )
-    question = "Which airline announced a deal this week to buy Spirit Airlines?"
-    lines = extractive_answer(question, scored(question, [deal])).splitlines()
-    assert lines[0] == "JetBlue Airways [1]"
-    assert lines[1].startswith("“**JetBlue Airways** announced a deal")
-
-
-def test_no_name_is_guessed_from_german_capitals_or_from_two_new_names() -> None:
-    # German writes every noun with a capital; and with two names new to the question,
-    # nothing tells which one is asked for: the sentence is quoted without a short answer.
-    german = extractive_answer("Wer ist Kim Yo Jong?", scored("Wer ist Kim Yo Jong?"))
-    assert german.startswith("“")
-    match = english(1, "Serena Williams defeated Danka Kovinic at the U.S. Open on Monday night.")
-    question = "Who won the match at the U.S. Open on Monday night?"
-    assert extractive_answer(question, scored(question, [match])).startswith("“")
