@@ -187,10 +187,6 @@ def find_word_numbers(text: str, minimum: float = _MIN_WORD_NUMBER) -> list[Numb
     return found
 
 
-def _word_values(text: str, minimum: float = _MIN_WORD_NUMBER) -> set[float]:
-    return {v for number in find_word_numbers(text, minimum) for v in number.values}
-
-
 def number_values(text: str, *, small_words: bool = False) -> set[float]:
     """Every figure the text states, as values: digits in any convention, digits with a scale
     word ("6 million"), and number words ("six thousand", "sechstausend"); small number words
@@ -201,7 +197,8 @@ def number_values(text: str, *, small_words: bool = False) -> set[float]:
         forms = canonical(match.group(1))
         if len(forms) == 1:
             values.add(float(forms[0]) * _SCALE_OF[match.group(2).lower()])
-    return values | _word_values(text, SMALL_WORD_NUMBER if small_words else _MIN_WORD_NUMBER)
+    minimum = SMALL_WORD_NUMBER if small_words else _MIN_WORD_NUMBER
+    return values | {n.values[0] for n in find_word_numbers(text, minimum)}
 
 
 def words_as_digits(text: str) -> str:

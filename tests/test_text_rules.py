@@ -13,6 +13,7 @@ from assistant.models import Answer, Passage
 from core.language import detect_language, question_language
 from core.markers import cited_numbers, find_markers, strip_markers
 from core.numbers import (
+    SMALL_WORD_NUMBER,
     canonical,
     find_numbers,
     find_word_numbers,
@@ -92,7 +93,7 @@ def test_the_evaluator_reads_a_number_as_the_check_does(written: str, values: li
 def test_a_figure_in_words_is_found_where_it_is_written_and_read_as_digits(
     text: str, found: list[tuple[str, float]], digits: str
 ) -> None:
-    numbers = find_word_numbers(text, 2)
+    numbers = find_word_numbers(text, SMALL_WORD_NUMBER)
     assert [(n.text, n.values[0]) for n in numbers] == found
     assert all(text[n.start : n.end] == n.text for n in numbers)
     assert words_as_digits(text) == digits
