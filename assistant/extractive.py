@@ -29,6 +29,7 @@ from assistant.replies import answer_language, decline_text
 from core.language import question_language
 from core.numbers import (
     SMALL_WORD_NUMBER,
+    Number,
     find_numbers,
     find_word_numbers,
     for_reader,
@@ -248,11 +249,12 @@ def answer_span(question: str, sentence: str) -> tuple[int, int] | None:
     kind = question_type(question)
     if kind == "number":
         asked_values = number_values(question, small_words=True)
+
+        def new(numbers: list[Number]) -> list[Number]:
+            return [n for n in numbers if not set(n.values) <= asked_values]
+
         # Figures in digits first; a sentence without one may write it in words ("nine years").
-        figures = [n for n in find_numbers(sentence) if not set(n.values) <= asked_values]
-        if not figures:
-            words = find_word_numbers(sentence, SMALL_WORD_NUMBER)
-            figures = [n for n in words if not set(n.values) <= asked_values]
+        figures = new(find_numbers(sentence)) or new(find_word_numbers(sentence, SMALL_WORD_NUMBER))
         spans = [(n.start, _with_next_word(sentence, n.end)) for n in figures]
     elif kind == "date":
         spans = _date_spans(sentence)

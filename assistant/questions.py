@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from core.markers import strip_markers
@@ -61,8 +62,14 @@ def adds_to(question: str, answer: str) -> bool:
     in either language, or a number) outside the question's own. "The Broncos did not throw at
     all during the playoff games" adds nothing to "During the Bronco's playoff games, who did
     not throw at all?": it restates the question and leaves out the name it asked for."""
-    asked = frozenset().union(*token_terms(question))
+    asked = _terms_of(question)
     return any(not terms & asked for terms in token_terms(strip_markers(answer)))
+
+
+@lru_cache(maxsize=256)
+def _terms_of(question: str) -> frozenset[str]:
+    """Every term of the question (the extractive choice asks for each candidate sentence)."""
+    return frozenset().union(*token_terms(question))
 
 
 Overview = Literal["summary", "latest"]

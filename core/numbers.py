@@ -161,8 +161,7 @@ def find_word_numbers(text: str, minimum: float = _MIN_WORD_NUMBER) -> list[Numb
 
     def flush() -> None:
         if start >= 0 and value + current >= minimum:
-            total = value + current
-            found.append(Number(text[start:end], start, end, (_int_part(f"{total:.0f}"),)))
+            found.append(Number(text[start:end], start, end, (str(int(value + current)),)))
 
     for match in [*re.finditer(r"[a-zäöüß]+", text, re.I), None]:
         token = match.group().lower() if match else "."
