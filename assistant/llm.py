@@ -168,6 +168,7 @@ def local_worker(settings: Settings) -> ModelWorker:
         threads=settings.llm_threads or 2,
         log_path=settings.data_dir / "logs" / "model-worker.log",
         cpu_variant=settings.llm_cpu_variant,
+        prompt_cache_mb=settings.llm_prompt_cache_mb,
     )
 
 

@@ -18,6 +18,8 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Sequence
+from typing import Any
 
 # How often the worker looks for its parent; a lost parent is noticed within this.
 PARENT_POLL_S = 1.0
@@ -31,10 +33,36 @@ def _watch_parent(parent_pid: int) -> None:
         time.sleep(PARENT_POLL_S)
 
 
+def prompt_cache(capacity_bytes: int) -> Any:
+    """llama.cpp's cache of evaluated prompts, with two changes that make its size a bound.
+
+    llama-cpp-python counts only the model state against the capacity, but each entry also
+    holds a logits row per prompt token (151,936 floats a row for Qwen2.5: about 230 MB for a
+    400-token prompt), so a 256 MB cache could grow to gigabytes. The rows are never read: a
+    prompt found in the cache is still evaluated from its last token on, which writes fresh
+    logits. So one row is kept, and the size counts it.
+    """
+    from llama_cpp.llama_cache import LlamaRAMCache
+
+    class PromptCache(LlamaRAMCache):
+        @property
+        def cache_size(self) -> int:
+            return sum(s.llama_state_size + s.scores.nbytes for s in self.cache_state.values())
+
+        def __setitem__(self, key: Sequence[int], value: Any) -> None:
+            value.scores = value.scores[-1:].copy()
+            super().__setitem__(key, value)
+
+    return PromptCache(capacity_bytes=capacity_bytes)
+
+
 def _serve(parent_pid: int, server_args: list[str]) -> None:
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    import llama_cpp
     from llama_cpp.server.__main__ import main
 
+    # The server builds its cache as `llama_cpp.LlamaRAMCache(capacity_bytes=...)`.
+    llama_cpp.LlamaRAMCache = prompt_cache  # type: ignore[misc,assignment]
     sys.argv = ["llama_cpp.server", *server_args]
     main()
 

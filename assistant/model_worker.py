@@ -121,6 +121,7 @@ class ModelWorker:
         log_path: Path,
         start_timeout_s: float = 120.0,
         cpu_variant: str = "auto",
+        prompt_cache_mb: int = 0,
     ) -> None:
         self.model_path = model_path
         self.n_ctx = n_ctx
@@ -128,6 +129,7 @@ class ModelWorker:
         self.log_path = log_path
         self.start_timeout_s = start_timeout_s
         self.cpu_variant = cpu_variant
+        self.prompt_cache_mb = prompt_cache_mb
         self.api_key = secrets.token_urlsafe(24)  # only this process may use its worker
         self._proc: subprocess.Popen | None = None
         self._base_url: str | None = None
@@ -143,7 +145,7 @@ class ModelWorker:
     # ---- process --------------------------------------------------------------------------
 
     def _command(self, port: int) -> list[str]:
-        return [
+        command = [
             sys.executable, "-m", "assistant.model_server", "--parent-pid", str(os.getpid()),
             "--", "--model", str(self.model_path), "--model_alias", "local",
             "--host", "127.0.0.1", "--port", str(port),
@@ -154,6 +156,13 @@ class ModelWorker:
             # as in-process llama.cpp for a whole answer, 1.06 without.
             "--logits_all", "false",
         ]  # fmt: skip
+        if self.prompt_cache_mb > 0:
+            # llama.cpp reuses the prompt it evaluated last, but a rewrite or a choice in
+            # between has another system prompt: the cache (`model_server.PromptCache`) keeps
+            # the states of several.
+            command += ["--cache", "true", "--cache_type", "ram"]
+            command += ["--cache_size", str(self.prompt_cache_mb * 2**20)]
+        return command
 
     def _env(self) -> dict[str, str]:
         env = llama_env(
@@ -342,20 +351,31 @@ class ModelWorker:
             return f"the local model failed: {exc}"
 
 
-_WORKERS: dict[tuple[str, int, int, str], ModelWorker] = {}
+_WORKERS: dict[tuple[str, int, int, str, int], ModelWorker] = {}
 _WORKERS_LOCK = threading.Lock()
 
 
 def worker_for(
-    model_path: Path, *, n_ctx: int, threads: int, log_path: Path, cpu_variant: str = "auto"
+    model_path: Path,
+    *,
+    n_ctx: int,
+    threads: int,
+    log_path: Path,
+    cpu_variant: str = "auto",
+    prompt_cache_mb: int = 0,
 ) -> ModelWorker:
     """The process-wide worker for this model file and shape (one 1 GB process, not one per
     caller)."""
-    key = (str(model_path), n_ctx, threads, cpu_variant)
+    key = (str(model_path), n_ctx, threads, cpu_variant, prompt_cache_mb)
     with _WORKERS_LOCK:
         if key not in _WORKERS:
             _WORKERS[key] = ModelWorker(
-                model_path, n_ctx=n_ctx, threads=threads, log_path=log_path, cpu_variant=cpu_variant
+                model_path,
+                n_ctx=n_ctx,
+                threads=threads,
+                log_path=log_path,
+                cpu_variant=cpu_variant,
+                prompt_cache_mb=prompt_cache_mb,
             )
         return _WORKERS[key]
 

@@ -8,6 +8,7 @@ the faults are real signals sent to that process.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from langchain_core.messages import HumanMessage
+from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.cancel import Cancel
 from assistant.llm import BackendError, LocalWorkerChat
@@ -165,6 +166,69 @@ def test_the_worker_exits_when_its_parent_dies(tmp_path):
         if Path(f"/proc/{child}").exists():
             os.kill(child, signal.SIGKILL)
             pytest.fail("the worker outlived its parent")
+
+
+# Two system prompts taking turns, as an answer, a follow-up's rewrite and the next answer do.
+TURNS = [
+    [SystemMessage(content="You answer from news passages."), HumanMessage(content="Who won?")],
+    [SystemMessage(content="You rewrite questions."), HumanMessage(content="And then?")],
+    [SystemMessage(content="You answer from news passages."), HumanMessage(content="Who lost?")],
+]
+
+
+def test_the_prompt_cache_changes_no_answer(tmp_path):
+    plain = ModelWorker(smollm_path(), n_ctx=2048, threads=2, log_path=tmp_path / "plain.log")
+    cached = ModelWorker(
+        smollm_path(), n_ctx=2048, threads=2, log_path=tmp_path / "cached.log", prompt_cache_mb=64
+    )
+    try:
+        without = [chat(plain, max_tokens=12).invoke(turn).text for turn in TURNS]
+        with_cache = [chat(cached, max_tokens=12).invoke(turn).text for turn in TURNS]
+    finally:
+        plain.stop()
+        cached.stop()
+    assert with_cache == without
+    assert "--cache" in cached._command(1) and "--cache" not in plain._command(1)
+
+
+def test_the_prompt_cache_brings_back_a_system_prompt_and_stays_within_its_size():
+    turns = [
+        [{"role": "user" if m.type == "human" else m.type, "content": m.content} for m in turn]
+        for turn in TURNS
+    ]
+    # In a child process, as everywhere in newsqa: llama.cpp is never loaded into this one.
+    script = textwrap.dedent(
+        f"""
+        import json, llama_cpp
+        from assistant.model_server import prompt_cache
+        llama = llama_cpp.Llama(model_path={str(smollm_path())!r}, n_ctx=2048, verbose=False)
+        cache = prompt_cache(capacity_bytes=8 * 2**20)
+        llama.set_cache(cache)
+        loads = []
+        restore = llama.load_state
+        llama.load_state = lambda state: (loads.append(state.n_tokens), restore(state))
+        for turn in json.loads({json.dumps(turns)!r}):
+            llama.create_chat_completion(turn, max_tokens=4)
+            print(json.dumps({{"loads": len(loads), "entries": len(cache.cache_state),
+                              "size": cache.cache_size,
+                              "rows": [s.scores.shape[0] for s in cache.cache_state.values()]}}))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    after = [json.loads(line) for line in done.stdout.splitlines()]
+    # The third turn starts from the first one's state, not from its own last prompt.
+    assert [a["loads"] for a in after] == [0, 0, 1]
+    assert after[-1]["entries"] == 3
+    # One logits row an entry, counted: without the trim each would hold a row per token.
+    assert all(rows == [1] * a["entries"] for a in after for rows in [a["rows"]])
+    assert after[-1]["size"] <= 8 * 2**20
 
 
 def test_the_avx512_build_is_chosen_only_where_the_cpu_has_every_feature_it_uses(
