@@ -86,9 +86,10 @@ class Settings(BaseSettings):
     # feature it was compiled for, the AVX2 one elsewhere (scripts/install-llama.sh).
     llm_cpu_variant: Literal["auto", "avx2", "avx512"] = "auto"
     # Evaluated prompts the worker keeps (MB, 0: none), so that an answer after a follow-up's
-    # rewrite or a figure choice does not read the system prompt again (README, Benchmarks,
-    # "The prompt cache").
-    llm_prompt_cache_mb: int = Field(default=256, ge=0)
+    # rewrite or a figure choice does not read the system prompt again. Off by default: saving
+    # a state after every call costs about a second on 2 cores, more than it saves on single
+    # questions (README, Benchmarks, "The prompt cache").
+    llm_prompt_cache_mb: int = Field(default=0, ge=0)
     max_answer_tokens: int = 200
     # Tokens of passage text (headers included) a model reads first, and again when it declined
     # on that first reading (README, Benchmarks, "How much the model reads").
