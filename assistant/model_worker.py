@@ -158,7 +158,7 @@ class ModelWorker:
         ]  # fmt: skip
         if self.prompt_cache_mb > 0:
             # llama.cpp reuses the prompt it evaluated last, but a rewrite or a choice in
-            # between has another system prompt: the cache (`model_server.PromptCache`) keeps
+            # between has another system prompt: the cache (`model_server.prompt_cache`) keeps
             # the states of several.
             command += ["--cache", "true", "--cache_type", "ram"]
             command += ["--cache_size", str(self.prompt_cache_mb * 2**20)]
