@@ -197,7 +197,7 @@ def number_values(text: str, *, small_words: bool = False) -> set[float]:
         if len(forms) == 1:
             values.add(float(forms[0]) * _SCALE_OF[match.group(2).lower()])
     minimum = SMALL_WORD_NUMBER if small_words else _MIN_WORD_NUMBER
-    return values | {n.values[0] for n in find_word_numbers(text, minimum)}
+    return values | {v for number in find_word_numbers(text, minimum) for v in number.values}
 
 
 def words_as_digits(text: str) -> str:
