@@ -34,6 +34,7 @@ from core.numbers import (
     find_word_numbers,
     for_reader,
     number_values,
+    with_signs,
     words_as_digits,
 )
 from core.sentences import split_clauses, split_sentences
@@ -255,7 +256,7 @@ def answer_span(question: str, sentence: str) -> tuple[int, int] | None:
 
         # Figures in digits first; a sentence without one may write it in words ("nine years").
         figures = new(find_numbers(sentence)) or new(find_word_numbers(sentence, SMALL_WORD_NUMBER))
-        spans = [(n.start, _with_next_word(sentence, n.end)) for n in figures]
+        spans = [_figure_span(sentence, n.start, n.end) for n in figures]
     elif kind == "date":
         spans = _date_spans(sentence)
     else:
@@ -280,10 +281,20 @@ def _clause_terms(sentence: str, at: int, terms: list[str]) -> int:
     return 0
 
 
+def _figure_span(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """A figure with its signs ("$11 million", "19%"), or else with its unit or noun."""
+    signed_start, signed_end = with_signs(sentence, start, end)
+    if signed_end > end:
+        return signed_start, signed_end
+    return signed_start, _with_next_word(sentence, end)
+
+
 def _with_next_word(sentence: str, end: int) -> int:
     """The end of the word after a figure (its unit or noun), or of the two after it when the
     first is lower case and the second a capitalised noun ("11.000 nordkoreanische Soldaten")."""
-    after = re.match(r" ([^\W\d_][\w-]*)(?: ([^\W\d_][\w-]*))?", sentence[end:])
+    # An abbreviation keeps its points ("5 p.m."): cut at the first one, it read "5 p".
+    word = r"([^\W\d_]+(?:\.[^\W\d_]+)+\.?|[^\W\d_][\w-]*)"
+    after = re.match(rf" {word}(?: {word})?", sentence[end:])
     if not after:
         return end
     first, second = after.group(1), after.group(2)

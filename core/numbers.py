@@ -14,6 +14,7 @@ groups one by one.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -119,6 +120,25 @@ def find_numbers(text: str) -> list[Number]:
         for m in _NUMBER.finditer(text)
         if keep(m)
     ]
+
+
+def _is_sign(char: str, *, after: bool) -> bool:
+    return unicodedata.category(char) == "Sc" or (after and char in "%‰")
+
+
+def with_signs(text: str, start: int, end: int) -> tuple[int, int]:
+    """The figure at [start, end) of `text` widened to the signs written on it: a currency sign
+    before it, with the letters joined to the sign ("$11", "US$3.6"), and a currency, percent
+    or per-mille sign after it, joined or after one space ("19%", "12 €"). Any currency sign
+    counts (Unicode's category Sc), so none has to be listed."""
+    if start and _is_sign(text[start - 1], after=False):
+        start -= 1
+        while start and text[start - 1].isascii() and text[start - 1].isupper():
+            start -= 1
+    after = re.match(r" ?(\S)", text[end:])
+    if after and _is_sign(after.group(1), after=True):
+        end += after.end()
+    return start, end
 
 
 def replace_numbers(text: str, replace: Callable[[Number], str]) -> str:

@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from assistant.extractive import extractive_answer, pick_sentences
+from assistant.extractive import answer_span, extractive_answer, pick_sentences
 from assistant.models import Passage, SentenceScore
 from assistant.questions import question_type
 from assistant.replies import REPLIES
@@ -220,3 +220,24 @@ def test_a_figure_written_in_words_is_the_short_answer_in_digits() -> None:
     lines = extractive_answer(question, scored(question, [court])).splitlines()
     assert lines[0] == "9 years [1]"
     assert "to **nine years** in a penal colony" in lines[1]
+
+
+def test_the_short_answer_keeps_the_figures_signs_and_its_units_abbreviation() -> None:
+    budget = english(
+        1,
+        "Most of the increase goes to the schools. The first phase of the bridge repair "
+        "costs $11 million, and the parade starts at 5 p.m. on Monday.",
+    )
+    question = "How much does the first phase of the bridge repair cost?"
+    lines = extractive_answer(question, scored(question, [budget])).splitlines()
+    assert lines[0] == "$11 million [1]"
+    assert "costs **$11 million**, and" in lines[1]
+
+    rents = english(1, "The parade starts on Monday. Rents rose 19% this year.")
+    question = "How many percent did rents rise?"
+    assert extractive_answer(question, scored(question, [rents])).splitlines()[0] == "19% [1]"
+
+    # Cut at its first point, "5 p.m." read "5 p".
+    sentence = "The open-top bus parade will take place on Monday at 5 p.m. in the old town."
+    start, end = answer_span("How long until the parade?", sentence)
+    assert sentence[start:end] == "5 p.m."

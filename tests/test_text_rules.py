@@ -18,6 +18,7 @@ from core.numbers import (
     find_numbers,
     find_word_numbers,
     number_values,
+    with_signs,
     words_as_digits,
 )
 from core.sentences import split_sentences
@@ -180,3 +181,21 @@ def test_a_short_answer_writes_numbers_the_way_its_reader_does() -> None:
     assert for_reader("6000 Soldaten im Jahr 2025", "en") == "6000 Soldaten im Jahr 2025"
     assert for_reader("11.000 Soldaten", "fr") == "11.000 Soldaten"
     assert for_reader("the score was 3-1 [2]", "de") == "the score was 3-1 [2]"
+
+
+@pytest.mark.parametrize(
+    ("text", "figure", "extent"),
+    [
+        ("costs $11 million", "11", "$11"),
+        ("worth US$3.6 billion", "3.6", "US$3.6"),
+        ("Eintritt 12 € pro Person", "12", "12 €"),
+        ("prices rose 19% this year", "19", "19%"),
+        ("a rise of 2.5 ‰", "2.5", "2.5 ‰"),
+        ("about 19 people", "19", "19"),
+        ("the A19 road", "19", "19"),
+    ],
+)
+def test_a_figure_keeps_the_signs_written_on_it(text: str, figure: str, extent: str) -> None:
+    start = text.index(figure)
+    low, high = with_signs(text, start, start + len(figure))
+    assert text[low:high] == extent
