@@ -23,9 +23,16 @@ from assistant.models import Citation, Passage, SentenceCheck
 from assistant.replies import REPLIES
 from core.language import question_language
 from core.markers import MARKER_PATTERN, cited_numbers, leading_markers, marker_text, strip_markers
-from core.numbers import format_number, number_values
+from core.numbers import (
+    SMALL_WORD_NUMBER,
+    Number,
+    find_numbers,
+    find_word_numbers,
+    format_number,
+    number_values,
+)
 from core.sentences import split_sentences
-from core.words import content_terms, fold
+from core.words import content_terms, fold, stopwords
 
 # Phrases with which an answer says the passages do not hold the answer (English and German).
 _DECLINE_RE = re.compile(
@@ -91,13 +98,15 @@ def _support_text(passage: Passage) -> str:
 
 
 def passage_figures(passages: Sequence[Passage]) -> set[float]:
-    """Every figure the passages (titles and dates included) state. Small number words count
-    here ("vier" backs an answer's "4"), though not in an answer, where they are prose."""
+    """Every figure the passages (titles and the years of their dates included) state. Small
+    number words count here ("vier" backs an answer's "4"), though not in an answer, where they
+    are prose. The day of a date does not: any figure from 1 to 31 would pass with it ("about 18
+    months" from an article of 18 September)."""
     figures: set[float] = set()
     for passage in passages:
         figures |= number_values(f"{passage.title}\n{passage.text}", small_words=True)
         if passage.date:
-            figures |= {float(passage.date.year), float(passage.date.day)}
+            figures.add(float(passage.date.year))
     return figures
 
 
@@ -147,7 +156,50 @@ def unsupported_reason(
     for name in names_in(strip_markers(sentence)):
         if not name_in(name, folded) and not name_in(name, given.words):
             return f"{name!r} appears in no cited passage"
+    # Words are compared only where the language is known to be the sentence's own.
+    known = [p for p in same_language if p.language == language]
+    return figure_of_something_else(sentence, known, given)
+
+
+# How far from a passage's figure, in characters, the thing it counts is looked for.
+_UNIT_REACH = 40
+
+
+def figure_of_something_else(
+    sentence: str, passages: Sequence[Passage], given: Given = NOTHING_GIVEN
+) -> str | None:
+    """Why a figure of the sentence, though the passages hold its value, is not theirs: the
+    words written after it (its unit or what it counts) are near none of the places where they
+    write that value. A small model turns "$18 million" into "18 months", "one train in ten"
+    into "10 months", and a check of values alone calls both supported. Only for passages in
+    the sentence's own language (across languages "months" is "Monate"); a value the passages
+    hold only in a title's or a date's figures, or the question states, is left to the value
+    check."""
+    bare = strip_markers(sentence)
+    stop = stopwords(None)
+    texts = [f"{p.title}\n{p.text}" for p in passages]
+    for number in find_numbers(bare) + find_word_numbers(bare):  # as number_values reads it
+        if set(number.values) <= given.figures:
+            continue
+        # The next two words that are not stop words: "6,000 more soldiers" counts soldiers.
+        following = [fold(w) for w in re.findall(r"[^\W\d_][\w-]*", bare[number.end :])[:2]]
+        counted = [w for w in following if w not in stop]
+        if not counted:
+            continue
+        places = [
+            fold(text[max(0, at.start - _UNIT_REACH) : at.end + _UNIT_REACH])
+            for text in texts
+            for at in _figures(text)
+            if set(at.values) & set(number.values)
+        ]
+        if places and not any(term_in(w, place) for w in counted for place in places):
+            return f"the cited passages write {number.text} of something else than {counted[0]!r}"
     return None
+
+
+def _figures(text: str) -> list[Number]:
+    """The figures of passage text, small ones in words too ("one train in ten")."""
+    return find_numbers(text) + find_word_numbers(text, SMALL_WORD_NUMBER)
 
 
 def support_score(sentence: str, text: str) -> float:

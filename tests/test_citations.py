@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.citations import check_answer, is_decline, split_answer
+from assistant.citations import Given, check_answer, is_decline, split_answer
 from assistant.models import Passage
 from core.numbers import number_values
 
@@ -189,3 +189,63 @@ def test_a_verbatim_quotation_spans_exactly_the_quoted_text() -> None:
     assert citation.span_text == SISTER
     assert (citation.span_start, citation.span_end) == (5000, 5000 + len(SISTER))
     assert len(checked.checks) == 1 and checked.checks[0].supported
+
+
+def english_passage(number: int, text: str, day: date = date(2025, 3, 18)) -> Passage:
+    return passage(number, text, title="Council budget").model_copy(
+        update={"language": "en", "date": day}
+    )
+
+
+BUDGET = english_passage(
+    1,
+    "The budget sets aside $18 million for school roofs and $11 million for the bridge repair. "
+    "Only one train in ten was running on Tuesday.",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        # A value the passage holds, written of something it does not count.
+        ("The bridge repair will take about 18 months [1].", "18 of something else than 'months'"),
+        ("The bridge will stay closed for 10 months [1].", "10 of something else than 'months'"),
+    ],
+)
+def test_a_figure_the_passage_writes_of_something_else_is_not_supported(answer, reason) -> None:
+    check = check_answer(answer, [BUDGET], given=Given.of("How long will it take?", "en")).checks[0]
+    assert not check.supported
+    assert reason in check.reason
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The bridge repair gets $11 million [1].",
+        "11 million dollars go to the bridge repair [1].",  # the word after the scale counts too
+        "Only one in 10 trains was running [1].",
+    ],
+)
+def test_a_figure_with_what_the_passage_counts_is_supported(answer: str) -> None:
+    check = check_answer(
+        answer, [BUDGET], given=Given.of("How much goes to the bridge?", "en")
+    ).checks[0]
+    assert check.supported, check.reason
+
+
+def test_across_languages_the_figure_is_checked_by_its_value_alone() -> None:
+    german = passage(1, GERMAN).model_copy(update={"language": "de"})
+    answer = "6,000 more soldiers are expected [1]."
+    check = check_answer(
+        answer, [german], given=Given.of("How many soldiers are expected?", "en")
+    ).checks[0]
+    assert check.supported, check.reason
+
+
+def test_the_day_of_an_articles_date_backs_no_figure() -> None:
+    # Dated the 18th, and no 18 in its text: "18 months" must not rest on the date.
+    library = english_passage(1, "The library will open at night from next week.")
+    answer = "The library will stay open for 18 months [1]."
+    check = check_answer(answer, [library], given=Given.of("How long?", "en")).checks[0]
+    assert not check.supported
+    assert check.reason == "18 appears in no cited passage"

@@ -389,3 +389,18 @@ def test_a_small_figure_in_words_is_quoted_from_the_clause_that_holds_it():
     assert "vier erzwungene Fumbles" in quote and "Kuechly" not in quote
     (citation,) = [c for c in verified.checked.citations if c.sentence.startswith("Thomas")]
     assert citation.span_text.startswith("Davis erzielte")
+
+
+def test_a_figure_the_passage_writes_of_something_else_is_not_shown():
+    # "$18 million" read back as "18 months": the value is the passage's, the fact is not.
+    budget = BRIDGE.model_copy(
+        update={
+            "text": "The budget sets aside $18 million for school roofs. The bridge will stay "
+            "closed for at least three weeks.",
+        }
+    )
+    question = "How long will the bridge stay closed?"
+    verified = verify(question, question, "About 18 months [2].", [budget])
+    assert verified.replaced and "18 of something else than 'months'" in verified.replaced
+    assert "months" not in verified.checked.text
+    assert not verified.checked.checks[0].shown
