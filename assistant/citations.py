@@ -23,14 +23,7 @@ from assistant.models import Citation, Passage, SentenceCheck
 from assistant.replies import REPLIES
 from core.language import question_language
 from core.markers import MARKER_PATTERN, cited_numbers, leading_markers, marker_text, strip_markers
-from core.numbers import (
-    SMALL_WORD_NUMBER,
-    Number,
-    find_numbers,
-    find_word_numbers,
-    format_number,
-    number_values,
-)
+from core.numbers import find_figures, format_number, number_values
 from core.sentences import split_sentences
 from core.words import content_terms, fold, stopwords
 
@@ -178,7 +171,7 @@ def figure_of_something_else(
     bare = strip_markers(sentence)
     stop = stopwords(None)
     texts = [f"{p.title}\n{p.text}" for p in passages]
-    for number in find_numbers(bare) + find_word_numbers(bare):  # as number_values reads it
+    for number in find_figures(bare):  # as number_values reads an answer
         if set(number.values) <= given.figures:
             continue
         # The next two words that are not stop words: "6,000 more soldiers" counts soldiers.
@@ -189,17 +182,12 @@ def figure_of_something_else(
         places = [
             fold(text[max(0, at.start - _UNIT_REACH) : at.end + _UNIT_REACH])
             for text in texts
-            for at in _figures(text)
+            for at in find_figures(text, small_words=True)  # "one train in ten"
             if set(at.values) & set(number.values)
         ]
         if places and not any(term_in(w, place) for w in counted for place in places):
             return f"the cited passages write {number.text} of something else than {counted[0]!r}"
     return None
-
-
-def _figures(text: str) -> list[Number]:
-    """The figures of passage text, small ones in words too ("one train in ten")."""
-    return find_numbers(text) + find_word_numbers(text, SMALL_WORD_NUMBER)
 
 
 def support_score(sentence: str, text: str) -> float:

@@ -206,18 +206,24 @@ def find_word_numbers(text: str, minimum: float = _MIN_WORD_NUMBER) -> list[Numb
     return found
 
 
+def find_figures(text: str, *, small_words: bool = False) -> list[Number]:
+    """Every figure written in digits or in words, digits first; small number words ("three
+    weeks") only with `small_words`, since in prose they are rarely a figure."""
+    minimum = SMALL_WORD_NUMBER if small_words else _MIN_WORD_NUMBER
+    return find_numbers(text) + find_word_numbers(text, minimum)
+
+
 def number_values(text: str, *, small_words: bool = False) -> set[float]:
     """Every figure the text states, as values: digits in any convention, digits with a scale
-    word ("6 million"), and number words ("six thousand", "sechstausend"); small number words
-    ("three weeks") only with `small_words`, since in prose they are rarely a figure."""
+    word ("6 million"), and number words ("six thousand", "sechstausend"), small ones only with
+    `small_words` (`find_figures`)."""
     text = strip_markers(text)
-    values = {v for number in find_numbers(text) for v in number.values}
+    values = {v for number in find_figures(text, small_words=small_words) for v in number.values}
     for match in _SCALED.finditer(text):
         forms = canonical(match.group(1))
         if len(forms) == 1:
             values.add(float(forms[0]) * _SCALE_OF[match.group(2).lower()])
-    minimum = SMALL_WORD_NUMBER if small_words else _MIN_WORD_NUMBER
-    return values | {v for number in find_word_numbers(text, minimum) for v in number.values}
+    return values
 
 
 def words_as_digits(text: str) -> str:
