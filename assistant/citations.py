@@ -25,7 +25,7 @@ from core.language import question_language
 from core.markers import MARKER_PATTERN, cited_numbers, leading_markers, marker_text, strip_markers
 from core.numbers import find_figures, format_number, number_values
 from core.sentences import split_sentences
-from core.words import content_terms, fold, stopwords
+from core.words import content_terms, fold, stopwords, words
 
 # Phrases with which an answer says the passages do not hold the answer (English and German).
 _DECLINE_RE = re.compile(
@@ -170,21 +170,20 @@ def figure_of_something_else(
     check."""
     bare = strip_markers(sentence)
     stop = stopwords(None)
-    texts = [f"{p.title}\n{p.text}" for p in passages]
+    # Each figure of the passages ("one train in ten" too) with the text around it, read once.
+    around: list[tuple[set[float], str]] = []
+    for text in (f"{p.title}\n{p.text}" for p in passages):
+        for at in find_figures(text, small_words=True):
+            window = text[max(0, at.start - _UNIT_REACH) : at.end + _UNIT_REACH]
+            around.append((set(at.values), fold(window)))
     for number in find_figures(bare):  # as number_values reads an answer
         if set(number.values) <= given.figures:
             continue
         # The next two words that are not stop words: "6,000 more soldiers" counts soldiers.
-        following = [fold(w) for w in re.findall(r"[^\W\d_][\w-]*", bare[number.end :])[:2]]
-        counted = [w for w in following if w not in stop]
+        counted = [w for w in map(fold, words(bare[number.end :])[:2]) if w not in stop]
         if not counted:
             continue
-        places = [
-            fold(text[max(0, at.start - _UNIT_REACH) : at.end + _UNIT_REACH])
-            for text in texts
-            for at in find_figures(text, small_words=True)  # "one train in ten"
-            if set(at.values) & set(number.values)
-        ]
+        places = [window for values, window in around if values & set(number.values)]
         if places and not any(term_in(w, place) for w in counted for place in places):
             return f"the cited passages write {number.text} of something else than {counted[0]!r}"
     return None
