@@ -1,4 +1,4 @@
-"""Follow-up questions into standalone search queries, and small talk that needs no search.
+"""Follow-up questions into standalone questions, and small talk that needs no search.
 
 "How does he interpret the phone call?" cannot be searched on its own: the search must know who
 "he" is. With a language model the rewrite prompt asks for a standalone query; without one (and
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from assistant.matching import names_in
 from assistant.models import Turn
 from assistant.replies import reply
+from core.numbers import number_values
 from core.words import content_terms, fold, words
 from prompts import template
 
@@ -119,12 +120,21 @@ def _history_text(history: Sequence[Turn], limit: int = 6) -> str:
     return "\n".join(lines)
 
 
-def rewrite_with_llm(chat_model: BaseChatModel, question: str, history: Sequence[Turn]) -> str:
-    """A standalone query written by the model, checked, with the rule-based names as a floor.
+# How a question ends in the scripts news comes in (Latin, CJK full width, Arabic).
+_QUESTION_MARKS = ("?", "？", "؟")
 
-    Small models sometimes answer instead of rewriting, or drop the person the question is
-    about; a reply that is empty, long or multi-line is discarded, and names the rule-based
-    rewrite would add are added when the model left them out.
+
+def rewrite_with_llm(chat_model: BaseChatModel, question: str, history: Sequence[Turn]) -> str:
+    """A standalone question written by the model, checked, with the rule-based names as a
+    floor.
+
+    Small models sometimes answer instead of rewriting ("Seoul" for "Where is his
+    university?"), or drop the person the question is about. The rewrite is what the answer
+    model is asked and what the verification takes as given, so a reply is discarded for the
+    rule-based rewrite when it is empty, long or multi-line, when a question came in and no
+    question came back, or when it states a figure that neither the question nor the
+    conversation holds (an answer made up in the rewrite would pass as "given"). Names the
+    rule-based rewrite would add are added when the model left them out.
     """
     question = question.strip()
     if not history or not needs_context(question):
@@ -134,7 +144,16 @@ def rewrite_with_llm(chat_model: BaseChatModel, question: str, history: Sequence
 
     reply = chat_model.invoke([HumanMessage(content=prompt)]).text.strip()
     reply = reply.strip().strip('"').strip()
-    if not reply or "\n" in reply or len(reply) > 3 * len(question) + 80:
+    if not _keeps_the_question(question, reply, history):
         return rewrite_rule_based(question, history)
     missing = [n for n in context_terms(question, history) if fold(n) not in fold(reply)]
     return f"{reply} ({' '.join(missing)})" if missing else reply
+
+
+def _keeps_the_question(question: str, reply: str, history: Sequence[Turn]) -> bool:
+    if not reply or "\n" in reply or len(reply) > 3 * len(question) + 80:
+        return False
+    if question.endswith(_QUESTION_MARKS) and not reply.endswith(_QUESTION_MARKS):
+        return False
+    known = number_values(" ".join([question, *(turn.content for turn in history)]))
+    return number_values(reply) <= known

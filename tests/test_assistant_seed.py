@@ -198,6 +198,22 @@ def test_the_local_model_follows_the_conversation(local: NewsAssistant, bench_di
 
 
 @pytest.mark.slow
+def test_the_local_model_rewrites_a_follow_up_into_a_question_naming_who_is_meant(
+    local: NewsAssistant,
+) -> None:
+    # With the rewrite prompt before this one, the model answered instead: "Yang Moo Jin
+    # interprets the phone call.", "Seoul", and the answer model was asked that.
+    history = [
+        Turn(role="user", content="Who is Kim Yo Jong?"),
+        Turn(role="assistant", content="Kim Yo Jong is the powerful sister of Kim Jong-un [1]."),
+    ]
+    answer = local.ask("What did she warn the USA against?", history, backend="local")
+    assert answer.query.endswith("?"), answer.query
+    assert "Kim Yo Jong" in answer.query, answer.query
+    assert contains_any(answer.answer, ["Denuklearisierung", "denucleari"]), answer.answer
+
+
+@pytest.mark.slow
 def test_the_local_model_answers_in_the_language_of_the_question(local: NewsAssistant) -> None:
     for question, language in (
         ("Wie viele nordkoreanische Soldaten befinden sich bereits in der Ukraine?", "de"),

@@ -10,6 +10,7 @@ from assistant.rewrite import (
     chitchat_reply,
     needs_context,
     rewrite_rule_based,
+    rewrite_with_llm,
 )
 
 YANG = [
@@ -100,3 +101,46 @@ def test_without_history_nothing_is_added() -> None:
 def test_small_talk_in_the_history_is_skipped() -> None:
     history = [*YANG, Turn(role="user", content="thanks!"), Turn(role="assistant", content="…")]
     assert "Yang Moo Jin" in rewrite_rule_based("Where does he work?", history)
+
+
+# The guards act on whatever the model replies; which reply a real 1.5B model gives is not
+# something a test can choose, so these script it (LangChain's fake chat model). The real
+# model's rewrite is tested in tests/test_assistant_seed.py.
+def _scripted(reply: str):
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    return FakeListChatModel(responses=[reply])
+
+
+def test_the_models_standalone_question_is_used() -> None:
+    query = rewrite_with_llm(
+        _scripted("How does Yang Moo Jin interpret the phone call?"),
+        "How does he interpret the phone call?",
+        YANG,
+    )
+    assert query == "How does Yang Moo Jin interpret the phone call?"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Seoul",  # answered instead of rewriting
+        "Yang Moo Jin interprets the phone call.",  # a statement, not a question
+        "Does Yang Moo Jin expect 10,000 more soldiers?",  # a figure nobody wrote
+        "",
+    ],
+)
+def test_a_reply_that_is_no_rewrite_falls_back_to_the_rules(reply: str) -> None:
+    question = "How does he interpret the phone call?"
+    query = rewrite_with_llm(_scripted(reply), question, YANG)
+    assert query == rewrite_rule_based(question, YANG)
+    assert query == "How does he interpret the phone call? (Yang Moo Jin)"
+
+
+def test_figures_from_the_conversation_may_be_repeated() -> None:
+    history = [
+        Turn(role="user", content="How many soldiers are in Ukraine?"),
+        Turn(role="assistant", content="11,000 North Korean soldiers [1]."),
+    ]
+    reply = "When did the 11,000 North Korean soldiers arrive in Ukraine?"
+    assert rewrite_with_llm(_scripted(reply), "When did they arrive?", history) == reply
