@@ -30,6 +30,14 @@ def test_a_gold_number_must_match_a_whole_number_not_part_of_one():
     assert not contains_answer("Some 60,000 troops.", ["6,000"])
 
 
+def test_a_number_in_words_matches_its_digits_either_way_round():
+    assert contains_answer("Thomas Davis erzielte 4 erzwungene Fumbles. [1]", ["vier"])
+    assert contains_answer("It lasts four weeks.", ["4 weeks"])
+    assert contains_answer("weitere sechstausend Soldaten", ["6,000"])
+    assert not contains_answer("14 Punkte", ["vier"])
+    assert not contains_answer("Josh Norman had one interception.", ["1"])  # "one" stays a word
+
+
 def test_containment_ignores_case_punctuation_and_citation_markers():
     assert contains_answer("Kim Yo Jong is Kim Jong Un's SISTER[2].", ["sister"])
     assert contains_answer("USC and UCLA.", ["usc and ucla"])
