@@ -1,7 +1,7 @@
 """Follow-up questions into standalone questions, and small talk that needs no search.
 
 "How does he interpret the phone call?" cannot be searched on its own: the search must know who
-"he" is. With a language model the rewrite prompt asks for a standalone query; without one (and
+"he" is. With a language model the rewrite prompt asks for a standalone question; without one (and
 as a safety net behind the model) the names of the previous question are added to the query.
 """
 

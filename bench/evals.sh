@@ -2,7 +2,8 @@
 # Reproduces the committed baseline evaluation runs in evals/.
 #
 #   bash bench/evals.sh NAME      one run: seed-extractive, seed-local, xquad-extractive,
-#                                 xquad-local, rtqa-small-extractive, rtqa-small-local
+#                                 xquad-local, rtqa-small-extractive, rtqa-small-local,
+#                                 seed-heldout-extractive, seed-heldout-local
 #   bash bench/evals.sh all       every run, extractive ones first
 #
 # The benchmark stores live outside the repository, one data folder per set under
@@ -45,6 +46,11 @@ one() {
       [ "$1" = seed-local ] && use_local_model
       run "$1" seed "$BENCH/seed/questions.jsonl" "$BENCH/seed/followups.jsonl" \
         --corpus "$BENCH/seed/corpus.jsonl" --backend "${1#seed-}" ;;
+    seed-heldout-extractive | seed-heldout-local)
+      # Questions written here over the seed report and never tuned on (bench/questions/).
+      [ "$1" = seed-heldout-local ] && use_local_model
+      run "$1" seed bench/questions/seed-heldout.jsonl bench/questions/seed-heldout-followups.jsonl \
+        --corpus "$BENCH/seed/corpus.jsonl" --backend "${1#seed-heldout-}" ;;
     xquad-extractive)
       COLLECTION_ARGS=(--collection news)
       run "$1" xquad-de "$BENCH/xquad-de/questions-en.jsonl" "$BENCH/xquad-de/questions-de.jsonl" \
@@ -71,8 +77,8 @@ one() {
 }
 
 if [ "${1:-}" = all ]; then
-  for name in seed-extractive xquad-extractive rtqa-small-extractive seed-local xquad-local \
-    rtqa-small-local; do
+  for name in seed-extractive seed-heldout-extractive xquad-extractive rtqa-small-extractive \
+    seed-local seed-heldout-local xquad-local rtqa-small-local; do
     one "$name"
   done
 else
