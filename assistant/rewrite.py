@@ -139,21 +139,24 @@ def rewrite_with_llm(chat_model: BaseChatModel, question: str, history: Sequence
     question = question.strip()
     if not history or not needs_context(question):
         return question
-    prompt = template("rewrite").fill(history=_history_text(history), question=question)
+    shown = _history_text(history)
+    prompt = template("rewrite").fill(history=shown, question=question)
     from langchain_core.messages import HumanMessage  # with the model, not at start-up
 
     reply = chat_model.invoke([HumanMessage(content=prompt)]).text.strip()
     reply = reply.strip().strip('"').strip()
-    if not _keeps_the_question(question, reply, history):
+    if not _keeps_the_question(question, reply, shown):
         return rewrite_rule_based(question, history)
     missing = [n for n in context_terms(question, history) if fold(n) not in fold(reply)]
     return f"{reply} ({' '.join(missing)})" if missing else reply
 
 
-def _keeps_the_question(question: str, reply: str, history: Sequence[Turn]) -> bool:
+def _keeps_the_question(question: str, reply: str, shown: str) -> bool:
+    """Whether the reply can stand for the question; `shown` is the conversation as the model
+    read it (its figures are the ones a rewrite may repeat)."""
     if not reply or "\n" in reply or len(reply) > 3 * len(question) + 80:
         return False
     if question.endswith(_QUESTION_MARKS) and not reply.endswith(_QUESTION_MARKS):
         return False
-    known = number_values(" ".join([question, *(turn.content for turn in history)]))
+    known = number_values(f"{question}\n{shown}")
     return number_values(reply) <= known
