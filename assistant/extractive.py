@@ -21,6 +21,7 @@ from assistant.questions import (
     Overview,
     QuestionType,
     adds_to,
+    asks_age,
     holds_type,
     overview_kind,
     question_type,
@@ -30,11 +31,13 @@ from core.language import question_language
 from core.numbers import (
     SMALL_WORD_NUMBER,
     Number,
+    find_ages,
     find_numbers,
     find_word_numbers,
     for_reader,
     number_values,
     with_signs,
+    without_ages,
     words_as_digits,
 )
 from core.sentences import split_clauses, split_sentences
@@ -116,6 +119,7 @@ def pick_sentences(
     After the best, others are kept (up to `limit`) while they score at least `close` times it.
     """
     kind = question_type(question)
+    age = asks_age(question)
     q_numbers = number_values(question)
     names = names_in(question)
     # A question about a named person or place is answered near a sentence that names it.
@@ -139,7 +143,7 @@ def pick_sentences(
         for position, (start, end, rank_score) in enumerate(ranked):
             local_start, local_end = start - passage.start, end - passage.start
             sentence = passage.text[local_start:local_end]
-            if not sentence.strip() or not holds_type(kind, sentence, q_numbers):
+            if not sentence.strip() or not holds_type(kind, sentence, q_numbers, age=age):
                 continue
             # A sentence with nothing outside the question restates it (a quiz question often
             # opens with the article's own lead sentence) and cannot hold what it asks.
@@ -154,6 +158,10 @@ def pick_sentences(
             if overlap == 0 and closeness < DENSE_ALONE:
                 continue
             picks.append(Pick(passage, local_start, local_end, score - 0.05 * position))
+    if age:
+        # "How old" is answered by a figure written as an age where a sentence has one: the
+        # age is not guessed from a figure of another kind ("515 Millionen Jahren" stays).
+        picks = [p for p in picks if find_ages(p.passage.text[p.start : p.end])] or picks
     if not picks:
         return []
     picks.sort(key=lambda p: p.score, reverse=True)
@@ -254,8 +262,12 @@ def answer_span(question: str, sentence: str) -> tuple[int, int] | None:
         def new(numbers: list[Number]) -> list[Number]:
             return [n for n in numbers if not set(n.values) <= asked_values]
 
+        # An age answers "how old" and nothing else (core.numbers.find_ages); the blanked text
+        # keeps every other figure at its offset.
+        ages = new(find_ages(sentence)) if asks_age(question) else []
+        read = sentence if ages else without_ages(sentence)
         # Figures in digits first; a sentence without one may write it in words ("nine years").
-        figures = new(find_numbers(sentence)) or new(find_word_numbers(sentence, SMALL_WORD_NUMBER))
+        figures = ages or new(find_numbers(read)) or new(find_word_numbers(read, SMALL_WORD_NUMBER))
         spans = [_figure_span(sentence, n.start, n.end) for n in figures]
     elif kind == "date":
         spans = _date_spans(sentence)

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Literal
 
 from core.markers import strip_markers
-from core.numbers import number_values
+from core.numbers import number_values, without_ages
 from core.terms import token_terms
 
 QuestionType = Literal["number", "person", "date", "place", "other"]
@@ -45,13 +45,34 @@ DATE_WORDS = re.compile(
 )
 
 
-def holds_type(kind: QuestionType, text: str, question_numbers: set[float] = frozenset()) -> bool:
+# Questions for an age: the one kind of figure that a figure's own words can tell apart
+# (core.numbers.find_ages).
+_AGE_CUE = re.compile(
+    r"\b(?:how\s+old|(?:at\s+)?what\s+age|wie\s+alt|(?:in\s+)?welche[ms]?\s+alter|quel\s+âge)\b",
+    re.I,
+)
+
+
+def asks_age(question: str) -> bool:
+    """Whether the question asks how old someone or something is."""
+    return bool(_AGE_CUE.search(question))
+
+
+def holds_type(
+    kind: QuestionType,
+    text: str,
+    question_numbers: set[float] = frozenset(),
+    *,
+    age: bool = False,
+) -> bool:
     """Whether `text` holds what a question of this kind asks for: a figure the question does
     not state itself for "how many" (in words too: "three weeks"), a year, day or month for
-    "when". Other kinds pass: a name
-    or a place has no form that a rule could check in every language."""
+    "when". A figure written as an age ("der 72-jährige Kremlchef") counts only for a question
+    that asks for one (`age`). Other kinds pass: a name or a place has no form that a rule
+    could check in every language."""
     if kind == "number":
-        return bool(number_values(text, small_words=True) - set(question_numbers))
+        read = text if age else without_ages(text)
+        return bool(number_values(read, small_words=True) - set(question_numbers))
     if kind == "date":
         return bool(DATE_WORDS.search(text))
     return True

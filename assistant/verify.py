@@ -30,7 +30,7 @@ from assistant.citations import (
 )
 from assistant.extractive import cited_quote, extractive_answer
 from assistant.models import Citation, Passage
-from assistant.questions import adds_to, holds_type, question_type
+from assistant.questions import adds_to, asks_age, holds_type, question_type
 from assistant.replies import answer_language
 from core.markers import strip_markers
 from core.numbers import Number, find_numbers, format_number, number_values
@@ -132,7 +132,7 @@ def _shown(
     bad = [c for c in checked.checks if not c.supported]
     kind = question_type(asked)
     remaining = " ".join(c.sentence for c in good)
-    typed = holds_type(kind, remaining, given.figures)
+    typed = holds_type(kind, remaining, given.figures, age=asks_age(asked))
     restates = bool(good) and not adds_to(asked, remaining)
     has_fact = typed and not restates
     if not bad and has_fact:

@@ -226,6 +226,36 @@ def number_values(text: str, *, small_words: bool = False) -> set[float]:
     return values
 
 
+# A figure written as an age: "72-jährige", "39-year-old", "41 Jahre alt", "aged 39", "at the
+# age of 38", "im Alter von 38 Jahren", "mit 39 Jahren", "âgé de 39 ans". An age answers "how
+# old" and nothing else: "der 72-jährige Kremlchef" does not say how many soldiers were lost.
+_AGE = re.compile(
+    rf"(?:\b(?:aged|at\s+(?:the\s+)?age\s+of|age\s+of|im\s+Alter\s+von|âgée?s?\s+de)\s+"
+    rf"(?P<before>{NUMBER_PATTERN})"
+    rf"|\bmit\s+(?P<mit>{NUMBER_PATTERN})\s+Jahren\b"
+    rf"|(?P<after>{NUMBER_PATTERN})(?:-|\s)?(?:jährig\w*|years?-old\w*|years?\s+old\b|"
+    r"Jahre\s+alt\b))",
+    re.IGNORECASE,
+)
+
+
+def find_ages(text: str) -> list[Number]:
+    """Every figure written as an age (the figure alone, not the words that make it one)."""
+    found = []
+    for match in _AGE.finditer(text):
+        group = next(g for g in ("before", "mit", "after") if match.group(g))
+        raw = match.group(group)
+        found.append(Number(raw, match.start(group), match.end(group), canonical(raw)))
+    return found
+
+
+def without_ages(text: str) -> str:
+    """`text` with each figure written as an age blanked out (same length, same offsets)."""
+    for age in find_ages(text):
+        text = text[: age.start] + " " * (age.end - age.start) + text[age.end :]
+    return text
+
+
 def words_as_digits(text: str) -> str:
     """`text` with each number written in words, small ones too, in digits: "nine years" reads
     "9 years", "sechstausend Soldaten" "6,000 Soldaten"."""

@@ -241,3 +241,26 @@ def test_the_short_answer_keeps_the_figures_signs_and_its_units_abbreviation() -
     sentence = "The open-top bus parade will take place on Monday at 5 p.m. in the old town."
     start, end = answer_span("How long until the parade?", sentence)
     assert sentence[start:end] == "5 p.m."
+
+
+KREMLIN = (
+    "Der 72-jährige Kremlchef lobte die Truppen aus Nordkorea. Bereits 11.000 Soldaten sind "
+    "in der Region Kursk im Einsatz. Kim Yo Jong warnte, ihr 41-jähriger Bruder werde nicht "
+    "nachgeben."
+)
+
+
+def test_how_old_is_answered_by_a_figure_written_as_an_age() -> None:
+    question = "How old is the Kremlin chief?"
+    lines = extractive_answer(question, scored(question, [passage(1, KREMLIN)])).splitlines()
+    assert lines[0] == "72 [1]"
+    assert "Der **72**-jährige Kremlchef" in lines[1]
+
+
+def test_an_age_does_not_answer_how_many() -> None:
+    question = "How many soldiers has Russia lost?"
+    reply = extractive_answer(question, scored(question, [passage(1, KREMLIN)]))
+    assert "72" not in reply.splitlines()[0]
+    # Nothing but ages: no figure of the kind asked for, so no answer.
+    ages_only = passage(1, "Der 72-jährige Kremlchef lobte die Truppen aus Nordkorea.")
+    assert extractive_answer(question, scored(question, [ages_only])) == DECLINE_EN

@@ -15,10 +15,12 @@ from core.markers import cited_numbers, find_markers, strip_markers
 from core.numbers import (
     SMALL_WORD_NUMBER,
     canonical,
+    find_ages,
     find_numbers,
     find_word_numbers,
     number_values,
     with_signs,
+    without_ages,
     words_as_digits,
 )
 from core.sentences import split_sentences
@@ -200,3 +202,34 @@ def test_a_figure_keeps_the_signs_written_on_it(text: str, figure: str, extent: 
     start = text.index(figure)
     low, high = with_signs(text, start, start + len(figure))
     assert text[low:high] == extent
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("der 72-jährige Kremlchef", "72"),
+        ("ihrem 41-jährigen Bruder", "41"),
+        ("a 39-year-old guard", "39"),
+        ("she is 41 years old", "41"),
+        ("Osaka, aged 24, lost", "24"),
+        ("who won at the age of 38", "38"),
+        ("der im Alter von 38 Jahren siegte", "38"),
+        ("Mit 39 Jahren ist er der älteste", "39"),
+        ("sie ist 41 Jahre alt", "41"),
+        ("il est âgé de 39 ans", "39"),
+    ],
+)
+def test_a_figure_written_as_an_age_is_told_from_other_figures(text: str, age: str) -> None:
+    [found] = find_ages(text)
+    assert text[found.start : found.end] == age
+    # Blanked in place: every other figure keeps its offset, and the age is read by no one.
+    blanked = without_ages(f"{text}; 11.000 Soldaten")
+    assert len(blanked) == len(text) + len("; 11.000 Soldaten")
+    assert number_values(blanked) == {11000.0}
+
+
+@pytest.mark.parametrize(
+    "text", ["mit 500 Soldaten", "11.000 Soldaten", "for 10 years", "515 Millionen Jahren"]
+)
+def test_a_figure_of_another_kind_is_no_age(text: str) -> None:
+    assert find_ages(text) == []
