@@ -189,6 +189,50 @@ def figure_of_something_else(
     return None
 
 
+def figure_of_someone_else(
+    sentence: str, passages: Sequence[Passage], given: Given = NOTHING_GIVEN
+) -> str | None:
+    """Why a figure of the sentence, though the passages hold its value, is not the figure of
+    whom the sentence names: no passage sentence that writes the value names them. "Luke Kuechly
+    registered 88 tackles" over "… während Kuechly das Team bei den Tackles anführte (118) …
+    Kurt Coleman, der … 88 Tackles erzielen konnte": every value is in the passage, but the 88
+    is Coleman's.
+
+    The names asked for are those of the sentence that the question holds too (whom it asks
+    about), all of them; when it repeats none, any one name of the sentence. Only names that
+    some passage text holds are asked for: across languages a name may be spelt otherwise, and
+    a name only in a title or a value only in a title or date is left to the other checks. All
+    the question's names, not any one, since in German every noun is capitalised ("Tackles"
+    is in both sentences above)."""
+    bare = strip_markers(sentence)
+    figures = [n for n in find_figures(bare) if not set(n.values) <= given.figures]
+    if not figures:
+        return None
+    texts = [fold(p.text) for p in passages]
+    held = [name for name in names_in(bare) if any(name_in(name, t) for t in texts)]
+    if not held:
+        return None
+    asked = [name for name in held if name_in(name, given.words)]
+    units = [
+        (number_values(p.text[a:b], small_words=True), fold(p.text[a:b]))
+        for p in passages
+        for a, b in split_sentences(p.text) or [(0, len(p.text))]
+    ]
+
+    def names_them(text: str) -> bool:
+        if asked:
+            return all(name_in(name, text) for name in asked)
+        return any(name_in(name, text) for name in held)
+
+    for number in figures:
+        writing = [text for values, text in units if values & set(number.values)]
+        if writing and not any(names_them(text) for text in writing):
+            return (
+                f"the cited passages write {number.text} of someone else than {(asked or held)[0]}"
+            )
+    return None
+
+
 def support_score(sentence: str, text: str) -> float:
     """How well `text` backs `sentence`: shared numbers count most, then names, then words.
     Small numbers count in words too: "four forced fumbles" rests on "vier erzwungene Fumbles",

@@ -24,6 +24,7 @@ from assistant.citations import (
     CheckedAnswer,
     Given,
     check_answer,
+    figure_of_someone_else,
     passage_figures,
     split_answer,
     support_score,
@@ -112,12 +113,28 @@ def verify(
         checked.checks[-1].reason = stopped
     if checked.declined and not stopped:
         return Verified(checked)
+    if question_type(asked) == "number":
+        _whose_figures(checked, passages, given)
     verified = _shown(question, asked, checked, passages, given)
     if verified.replaced is None and choose is not None:
         verified.checked = _right_figure(verified.checked, asked, passages, given, choose)
     if verified.replaced is None:
         verified.checked = _with_source_words(verified.checked, question, passages, given)
     return verified
+
+
+def _whose_figures(checked: CheckedAnswer, passages: Sequence[Passage], given: Given) -> None:
+    """Marks unsupported each sentence of a "how many" answer whose figure its cited passages
+    write of someone else than whom it names (`figure_of_someone_else`): the 1.5B model took
+    Kurt Coleman's 88 tackles for Luke Kuechly's 118, read in the same passage. Only for figure
+    questions: a date's sentence often names nobody ("Das Spiel fand am 7. Februar statt")."""
+    by_number = {p.number: p for p in passages}
+    for check in checked.checks:
+        cited = [by_number[m] for m in check.markers if m in by_number]
+        reason = figure_of_someone_else(check.sentence, cited, given) if check.supported else None
+        if reason is not None:
+            check.supported = False
+            check.reason = reason
 
 
 def _shown(

@@ -404,3 +404,36 @@ def test_a_figure_the_passage_writes_of_something_else_is_not_shown():
     assert verified.replaced and "18 of something else than 'months'" in verified.replaced
     assert "months" not in verified.checked.text
     assert not verified.checked.checks[0].shown
+
+
+TACKLES = Passage(
+    number=1,
+    chunk_id="c3",
+    article_id="a3",
+    title="Die Verteidigung der Panthers",
+    text="Davis erzielte vier erzwungene Fumbles, während Kuechly das Team bei den Tackles "
+    "anführte (118). Carolinas Secondary bestand aus Kurt Coleman, der 88 Tackles erzielen "
+    "konnte.",
+    start=0,
+    end=170,
+    language="de",
+)
+
+
+def test_a_figure_the_passage_writes_of_someone_else_is_not_shown():
+    # Across languages only values compare, and 88 is in the passage: but it is Coleman's.
+    question = "How many tackles did Luke Kuechly register?"
+    verified = verify(question, question, "Luke Kuechly registered 88 tackles [1].", [TACKLES])
+    assert verified.replaced and "88 of someone else than Luke Kuechly" in verified.replaced
+    assert "88" not in verified.checked.text and "118" in verified.checked.text
+    assert not verified.checked.checks[0].shown
+
+
+def test_a_figure_written_in_the_sentence_that_names_its_owner_stays():
+    question = "How many tackles did Kurt Coleman register?"
+    verified = verify(question, question, "Kurt Coleman registered 88 tackles [1].", [TACKLES])
+    assert verified.replaced is None
+    assert verified.checked.text.startswith("Kurt Coleman registered 88 tackles [1].")
+    # A name the passage does not hold (spelt otherwise, say) cannot be asked for.
+    unnamed = verify(question, question, "The safety registered 88 tackles [1].", [TACKLES])
+    assert unnamed.replaced is None
