@@ -48,7 +48,7 @@ DATE_WORDS = re.compile(
 # Questions for an age: the one kind of figure that a figure's own words can tell apart
 # (core.numbers.find_ages).
 _AGE_CUE = re.compile(
-    r"\b(?:how\s+old|(?:at\s+)?what\s+age|wie\s+alt|(?:in\s+)?welche[ms]?\s+alter|quel\s+âge)\b",
+    r"\b(?:how\s+old|what\s+age|wie\s+alt|welche[ms]?\s+alter|quel\s+âge)\b",
     re.I,
 )
 

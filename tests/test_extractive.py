@@ -14,7 +14,7 @@ import pytest
 
 from assistant.extractive import answer_span, extractive_answer, pick_sentences
 from assistant.models import Passage, SentenceScore
-from assistant.questions import question_type
+from assistant.questions import asks_age, question_type
 from assistant.replies import REPLIES
 from core.sentences import split_sentences
 from core.settings import Settings
@@ -264,3 +264,19 @@ def test_an_age_does_not_answer_how_many() -> None:
     # Nothing but ages: no figure of the kind asked for, so no answer.
     ages_only = passage(1, "Der 72-jährige Kremlchef lobte die Truppen aus Nordkorea.")
     assert extractive_answer(question, scored(question, [ages_only])) == DECLINE_EN
+
+
+@pytest.mark.parametrize(
+    ("question", "age"),
+    [
+        ("How old is the Kremlin chief?", True),
+        ("At what age did Elway win?", True),
+        ("Wie alt ist Kim Jong-un?", True),
+        ("In welchem Alter gewann Elway?", True),
+        ("Quel âge a le président ?", True),
+        ("How many soldiers are expected?", False),
+        ("How old are the fossils?", True),
+    ],
+)
+def test_the_question_says_when_it_asks_for_an_age(question: str, age: bool) -> None:
+    assert asks_age(question) is age
