@@ -415,7 +415,7 @@ TACKLES = Passage(
     "anführte (118). Carolinas Secondary bestand aus Kurt Coleman, der 88 Tackles erzielen "
     "konnte.",
     start=0,
-    end=170,
+    end=174,
     language="de",
 )
 
