@@ -8,6 +8,8 @@ letters ("Kremlin"/"Kreml", "soldiers"/"Soldaten").
 
 from __future__ import annotations
 
+import re
+
 from core.words import fold, words
 
 # Capitalised words that start English sentences or name days, months and titles: not names.
@@ -18,6 +20,8 @@ _NOT_NAMES_WORDS = """
     june july august september october november december president minister chancellor prime
     mr mrs ms dr the article articles passage passages yes no"""
 _NOT_NAMES = frozenset(_NOT_NAMES_WORDS.split())
+# A capitalised word this short is read letter by letter: "US" is the "U.S." of a passage.
+_INITIALISM_LETTERS = 5
 
 
 def _shared_prefix(term: str) -> str:
@@ -53,8 +57,20 @@ def names_in(sentence: str) -> list[str]:
 
 
 def name_in(name: str, folded_text: str) -> bool:
-    """A name is found when any of its parts (or a part's stem) occurs in the folded text."""
-    return any(term_in(fold(part), folded_text) for part in name.split() if len(part) > 1)
+    """A name is found when any of its parts (or a part's stem) occurs in the folded text.
+
+    An initialism ("U.S.", which reads as "U S", or "US") is found when its letters stand
+    together, with or without dots ("u.s.", "us"). Before, "U S" had no part to look for and
+    was never found, so every answer naming the U.S. or the U.K. was "unsupported".
+    """
+    parts = name.split()
+    initials = "".join(parts)
+    if all(len(part) == 1 for part in parts) or (
+        len(parts) == 1 and initials.isupper() and len(initials) <= _INITIALISM_LETTERS
+    ):
+        letters = r"\.?\s?".join(re.escape(fold(letter)) for letter in initials)
+        return re.search(rf"(?<!\w){letters}(?!\w)", folded_text) is not None
+    return any(term_in(fold(part), folded_text) for part in parts if len(part) > 1)
 
 
 def name_share(name: str, folded_text: str) -> float:

@@ -101,6 +101,17 @@ def test_names_match_across_spellings() -> None:
     assert checked.checks[0].supported, checked.checks[0].reason
 
 
+def test_an_initialism_is_found_with_or_without_its_dots() -> None:
+    text = "For the first time in 20 years, the U.S. dollar is nearly equal to the euro."
+    checked = check_answer("The U.S. dollar is nearly equal to the euro [1].", [passage(1, text)])
+    assert checked.checks[0].supported, checked.checks[0].reason
+    undotted = check_answer("The US dollar matched the euro [1].", [passage(1, text)])
+    assert undotted.checks[0].supported, undotted.checks[0].reason
+    elsewhere = check_answer("The U.K. pound fell [1].", [passage(1, text)])
+    assert not elsewhere.checks[0].supported
+    assert "U K" in elsewhere.checks[0].reason
+
+
 def test_a_marker_pointing_at_no_passage_is_removed_and_recorded() -> None:
     checked = check_answer("6,000 more soldiers are expected [1][7].", PASSAGES)
     assert checked.text == "6,000 more soldiers are expected [1]."
