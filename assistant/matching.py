@@ -59,18 +59,21 @@ def names_in(sentence: str) -> list[str]:
 def name_in(name: str, folded_text: str) -> bool:
     """A name is found when any of its parts (or a part's stem) occurs in the folded text.
 
-    An initialism ("U.S.", which reads as "U S", or "US") is found when its letters stand
-    together, with or without dots ("u.s.", "us"). Before, "U S" had no part to look for and
-    was never found, so every answer naming the U.S. or the U.K. was "unsupported".
+    An initialism ("U.S.", which reads as "U S", or "US") is found too when its letters stand
+    together in the text, with or without dots ("u.s.", "us"). Before, "U S" had no part to
+    look for and was never found, so every answer naming the U.S. was "unsupported". A lone
+    letter is no initialism: "v" stands in "v. Chr.".
     """
     parts = name.split()
+    if any(term_in(fold(part), folded_text) for part in parts if len(part) > 1):
+        return True
     initials = "".join(parts)
-    if all(len(part) == 1 for part in parts) or (
-        len(parts) == 1 and initials.isupper() and len(initials) <= _INITIALISM_LETTERS
-    ):
-        letters = r"\.?\s?".join(re.escape(fold(letter)) for letter in initials)
-        return re.search(rf"(?<!\w){letters}(?!\w)", folded_text) is not None
-    return any(term_in(fold(part), folded_text) for part in parts if len(part) > 1)
+    spelt_out = len(parts) > 1 and all(len(part) == 1 for part in parts)
+    capitals = len(parts) == 1 and initials.isupper()
+    if not (spelt_out or capitals) or not 2 <= len(initials) <= _INITIALISM_LETTERS:
+        return False
+    letters = r"\.?\s?".join(re.escape(fold(letter)) for letter in initials)
+    return re.search(rf"(?<!\w){letters}(?!\w)", folded_text) is not None
 
 
 def name_share(name: str, folded_text: str) -> float:
