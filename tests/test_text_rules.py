@@ -9,6 +9,7 @@ import pytest
 
 from assistant.citations import check_answer, split_answer
 from assistant.evaluation.metrics import contains_answer, normalize
+from assistant.matching import name_in
 from assistant.models import Answer, Passage
 from core.language import detect_language, question_language
 from core.markers import cited_numbers, find_markers, strip_markers
@@ -233,3 +234,20 @@ def test_a_figure_written_as_an_age_is_told_from_other_figures(text: str, age: s
 )
 def test_a_figure_of_another_kind_is_no_age(text: str) -> None:
     assert find_ages(text) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "found"),
+    [
+        ("U S", "the u.s. dollar", True),  # "U.S." in an answer reads as "U S"
+        ("US", "the u.s. dollar", True),
+        ("U K", "the u.s. dollar", False),
+        ("EU", "die europaischen vertrage", True),  # a part's first letters, as before
+        ("V", "im jahr 300 v. chr.", False),  # a lone letter is no initialism
+        ("Pyongyang", "pyongyang schwieg", True),
+    ],
+)
+def test_a_name_is_found_by_its_parts_or_as_an_initialism(
+    name: str, text: str, found: bool
+) -> None:
+    assert name_in(name, text) is found
