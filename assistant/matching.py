@@ -20,7 +20,8 @@ _NOT_NAMES_WORDS = """
     june july august september october november december president minister chancellor prime
     mr mrs ms dr the article articles passage passages yes no"""
 _NOT_NAMES = frozenset(_NOT_NAMES_WORDS.split())
-# A capitalised word this short is read letter by letter: "US" is the "U.S." of a passage.
+# The longest initialism read letter by letter ("US", "U S" from "U.S.", "NATO"); longer
+# capitals are words ("UNICEF") and are found by their letters as any name is.
 _INITIALISM_LETTERS = 5
 
 
@@ -60,9 +61,9 @@ def name_in(name: str, folded_text: str) -> bool:
     """A name is found when any of its parts (or a part's stem) occurs in the folded text.
 
     An initialism ("U.S.", which reads as "U S", or "US") is found too when its letters stand
-    together in the text, with or without dots ("u.s.", "us"). Before, "U S" had no part to
-    look for and was never found, so every answer naming the U.S. was "unsupported". A lone
-    letter is no initialism: "v" stands in "v. Chr.".
+    together in the text, with or without dots ("u.s.", "us"): "U S" has no part of two
+    letters to look for, and a passage's "U.S." holds no "us". A lone letter is no initialism:
+    "v" stands in "v. Chr.".
     """
     parts = name.split()
     if any(term_in(fold(part), folded_text) for part in parts if len(part) > 1):
