@@ -45,6 +45,17 @@ _DENSE_WEIGHT = 1.0
 PICK_DENSE_WEIGHT = 10.0
 
 
+# What the retrieval's own score of a passage adds to each of its sentences (0..1 within the
+# passages shown, times this). That score holds what a sentence's words and vector do not: the
+# whole chunk's match, and the article's age against the day asked, so a sentence of a story from
+# years before no longer takes the evidence from the week's report. Gold answer in the 200 tokens
+# of evidence (bench/evidence.py), weight 0 -> 1, tuning halves (odd lines): rtqa-small 47 -> 48
+# of 75, XQuAD English / German questions 266 -> 274 / 294 -> 300 of 316 (3 gave the same as 1
+# on rtqa-small; not swept further). Local answers: tuning halves rtqa-small 37 -> 36 of 75,
+# XQuAD 59 -> 59 of 80; rtqa-small's reporting half 27 -> 36 of 75, declines 11 -> 6.
+_RANK_WEIGHT = 1.0
+
+
 @dataclass(frozen=True)
 class _Sentence:
     passage: int  # index into the passages
@@ -240,14 +251,17 @@ def evidence_context(
     copy's `context` holds its kept sentences in article order; the passages come best first
     (a small model reads the first passage most carefully).
 
-    Scores are comparable across the passages (one scoring of all their sentences), so a second
-    passage gets room only when its sentences beat the first one's next best. The best sentence
+    Scores are comparable across the passages (one scoring of all their sentences, each raised
+    by its passage's retrieval score), so a second passage gets room only when its sentences
+    beat the first one's next best. The best sentence
     is always kept, whatever the budget.
     """
     sentences = _sentences(passages)
     if not sentences:
         return []
     scores = _scores(sentences, passages, question, None)
+    prior = _rank_prior(passages)
+    scores = [score + prior[s.passage] for score, s in zip(scores, sentences, strict=True)]
     members: dict[int, list[int]] = {}
     for idx, sentence in enumerate(sentences):
         members.setdefault(sentence.passage, []).append(idx)
@@ -281,6 +295,15 @@ def evidence_context(
         chosen = [sentences[j] for j in members[p] if j in kept[p]]
         out.append(passages[p].model_copy(update={"context": _join(passages[p].text, chosen)}))
     return out
+
+
+def _rank_prior(passages: list[Passage]) -> list[float]:
+    """Each passage's retrieval score as a share of the spread among these passages."""
+    values = [p.score for p in passages]
+    low, high = min(values), max(values)
+    if high <= low:
+        return [0.0] * len(passages)
+    return [_RANK_WEIGHT * (v - low) / (high - low) for v in values]
 
 
 # The passage header the prompt adds (number, title, source, date), in tokens.

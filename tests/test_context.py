@@ -176,3 +176,18 @@ def test_a_story_question_reads_one_passage_of_each_article():
         passages, "Soldaten und Regen", budget=500, count_tokens=words, one_per_article=True
     )
     assert sorted(p.article_id for p in shown) == ["a1", "a2"]
+
+
+def test_the_evidence_goes_to_the_passage_the_retrieval_ranked_higher():
+    # Two reports of the same words: the retrieval scored the second higher (a newer article,
+    # a closer match of the whole chunk), so its sentence is the one the model reads.
+    old_report = passage(1, REPORT, "de").model_copy(update={"score": 0.2})
+    new_report = passage(2, REPORT, "de").model_copy(update={"score": 0.9})
+    (shown,) = evidence_context(
+        [old_report, new_report],
+        "Wie viele Soldaten sollen bis 2027 hinzukommen?",
+        budget=30,
+        count_tokens=words,
+    )
+    assert shown.number == 2
+    assert "6.000 Soldaten" in shown.context
