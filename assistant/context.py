@@ -260,7 +260,7 @@ def evidence_context(
     if not sentences:
         return []
     scores = _scores(sentences, passages, question, None)
-    prior = _rank_prior(passages)
+    prior = rank_prior(passages, _RANK_WEIGHT)
     scores = [score + prior[s.passage] for score, s in zip(scores, sentences, strict=True)]
     members: dict[int, list[int]] = {}
     for idx, sentence in enumerate(sentences):
@@ -297,13 +297,14 @@ def evidence_context(
     return out
 
 
-def _rank_prior(passages: list[Passage]) -> list[float]:
-    """Each passage's retrieval score as a share of the spread among these passages."""
+def rank_prior(passages: Sequence[Passage], weight: float) -> list[float]:
+    """Each passage's retrieval score as a share (0..1) of the spread among these passages,
+    times `weight`: what a passage's rank adds to the score of each of its sentences."""
     values = [p.score for p in passages]
+    if not values or max(values) <= min(values):
+        return [0.0] * len(values)
     low, high = min(values), max(values)
-    if high <= low:
-        return [0.0] * len(passages)
-    return [_RANK_WEIGHT * (v - low) / (high - low) for v in values]
+    return [weight * (v - low) / (high - low) for v in values]
 
 
 # The passage header the prompt adds (number, title, source, date), in tokens.

@@ -280,3 +280,17 @@ def test_an_age_does_not_answer_how_many() -> None:
 )
 def test_the_question_says_when_it_asks_for_an_age(question: str, age: bool) -> None:
     assert asks_age(question) is age
+
+
+def test_of_two_reports_alike_the_one_the_retrieval_ranked_higher_is_quoted() -> None:
+    # Last month's report and this week's say the same in the same words but for the figures;
+    # the retrieval ranked this week's higher (its age against the day asked), and the quote
+    # follows it, not the sentence that happens to sit in the first passage.
+    last_month = passage(1, EXPECTED.replace("11.000", "9000").replace("6000", "4000"))
+    this_week = passage(2, EXPECTED)
+    question = "How many soldiers are expected?"
+    older, newer = scored(question, [last_month, this_week])
+    ranked = [older.model_copy(update={"score": 0.5}), newer.model_copy(update={"score": 0.9})]
+    text = extractive_answer(question, ranked)
+    assert "weitere 6000 werden erwartet" in text and "[2]" in text
+    assert "4000" not in text and "[1]" not in text
