@@ -253,8 +253,7 @@ def evidence_context(
 
     Scores are comparable across the passages (one scoring of all their sentences, each raised
     by its passage's retrieval score), so a second passage gets room only when its sentences
-    beat the first one's next best. The best sentence
-    is always kept, whatever the budget.
+    beat the first one's next best. The best sentence is always kept, whatever the budget.
     """
     sentences = _sentences(passages)
     if not sentences:
@@ -299,7 +298,8 @@ def evidence_context(
 
 def rank_prior(passages: Sequence[Passage], weight: float) -> list[float]:
     """Each passage's retrieval score as a share (0..1) of the spread among these passages,
-    times `weight`: what a passage's rank adds to the score of each of its sentences."""
+    times `weight`: what the retrieval's judgement of a passage adds to each of its sentences
+    (a single passage, or passages scored alike, add nothing)."""
     values = [p.score for p in passages]
     if not values or max(values) <= min(values):
         return [0.0] * len(values)
