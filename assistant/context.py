@@ -7,9 +7,11 @@ order. Sentences are scored by the question's terms they share, weighted by how 
 among the sentences shown (names, numbers and rare words count most), with a bonus for numbers
 when the question asks for one, plus each sentence's closeness to the question from its stored
 sentence vector (`Passage.sentences`, read back with the hits): that carries a question in any
-language e5 covers to the sentence that answers it, where the two share no word. It replaced a
-hand-written English→German glossary (figures: README, Benchmarks, "Sentence choice from the
-stored vectors").
+language e5 covers to the sentence that answers it, where the two share no word. What the model
+reads (`evidence_context`) also weighs each sentence's passage by its retrieval score, which
+knows the article's age against the day asked. The vectors replaced a hand-written
+English→German glossary (figures: README, Benchmarks, "Sentence choice from the stored
+vectors").
 """
 
 from __future__ import annotations
@@ -301,9 +303,9 @@ def rank_prior(passages: Sequence[Passage], weight: float) -> list[float]:
     times `weight`: what the retrieval's judgement of a passage adds to each of its sentences
     (a single passage, or passages scored alike, add nothing)."""
     values = [p.score for p in passages]
-    if not values or max(values) <= min(values):
+    low, high = min(values, default=0.0), max(values, default=0.0)
+    if high <= low:
         return [0.0] * len(values)
-    low, high = min(values), max(values)
     return [weight * (v - low) / (high - low) for v in values]
 
 
