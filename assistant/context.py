@@ -1,6 +1,6 @@
 """Context selection: which sentences of each retrieved chunk the answering model is shown.
 
-A small model on two cores reads about 160 prompt tokens a second and picks the wrong one of two
+A small model on two cores reads about 60 prompt tokens a second and picks the wrong one of two
 numbers when it is shown too much, so each passage is cut down to the sentences that bear on the
 question (plus their neighbours, which carry the subject a sentence leaves implicit), in article
 order. Sentences are scored by the question's terms they share, weighted by how rare each term is
