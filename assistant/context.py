@@ -122,11 +122,15 @@ def _scores(
         dense = [_cosine(query_vec, vec) for vec in embeddings.embed_documents(texts)]
     if dense is not None:
         low, high = dense_range or (min(dense), max(dense))
-        spread = high - low
         # e5 cosines sit close together: only their order within these passages means much.
         for i, sim in enumerate(dense):
-            scores[i] += dense_weight * ((sim - low) / spread if spread > 0 else 0.0)
+            scores[i] += dense_weight * _share(sim, low, high)
     return scores
+
+
+def _share(value: float, low: float, high: float) -> float:
+    """Where `value` sits between `low` and `high`, 0..1 (0 when the two are equal)."""
+    return (value - low) / (high - low) if high > low else 0.0
 
 
 def closeness_range(passages: Sequence[Passage]) -> tuple[float, float] | None:
@@ -304,9 +308,7 @@ def rank_prior(passages: Sequence[Passage], weight: float) -> list[float]:
     (a single passage, or passages scored alike, add nothing)."""
     values = [p.score for p in passages]
     low, high = min(values, default=0.0), max(values, default=0.0)
-    if high <= low:
-        return [0.0] * len(values)
-    return [weight * (v - low) / (high - low) for v in values]
+    return [weight * _share(v, low, high) for v in values]
 
 
 # The passage header the prompt adds (number, title, source, date), in tokens.
