@@ -104,6 +104,13 @@ def choice_messages(question: str, options: Sequence[str]) -> list:
     return [system_message(), _human(prompt)]
 
 
+def question_from_messages(passage: str) -> list:
+    """The messages after which the model would write a question that `passage` answers
+    (prompts/question-from.md): how likely it then finds the asker's question measures how
+    well the passage answers it. After the answer's system message, as `choice_messages`."""
+    return [system_message(), _human(template("question-from").fill(passage=passage))]
+
+
 def translation_messages(passage: str, language: str) -> list:
     """The messages that ask for `passage` in `language` (prompts/translate.md), after the
     answer's system message, so that llama.cpp's cached prompt survives them as well."""

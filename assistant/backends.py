@@ -20,6 +20,7 @@ from assistant.answer import (
     answer_messages,
     choice_messages,
     evidence_passages,
+    question_from_messages,
     translation_messages,
 )
 from assistant.cancel import Cancel
@@ -202,10 +203,29 @@ class ModelBackend(AnswerBackend):
         yield from held
 
     def choose(self, question: str, options: list[str]) -> int | None:
-        """Asked twice, the options in one order and then in the reverse: a choice counts only
-        when it survives the reversal. A 1.5B model asked once took the first option in 5 of
-        the 5 XQuAD answers this was asked for, and all 5 became wrong; asked both ways it
-        disagreed with itself on those 5 and agreed on the seed report's one."""
+        """The option under which the model finds `question` likeliest, as the question a
+        reader would write about it (mean log-probability of its tokens after
+        prompts/question-from.md). No letter is written, so no option gains by its place: a
+        1.5B model asked for a letter took the first option whichever it was (on samples/,
+        "How many soldiers are expected?" between "bereits rund 11.000 … im Einsatz" and
+        "Weitere 6000 Soldaten werden … erwartet" in both orders), where the question's mean
+        log-probability was -1.97 under the first and -0.68 under the second.
+        A server that cannot score a text (an OpenAI-compatible one) is asked for a letter
+        instead, twice, in both orders; a choice counts only when it survives the reversal."""
+        likelihood = getattr(self.model, "likelihood", None)
+        if likelihood is None:
+            return self._choose_by_letter(question, options)
+        try:
+            scores = [
+                sum(lp) / len(lp)
+                for lp in (likelihood(question_from_messages(o), question) for o in options)
+            ]
+        except BackendError:  # a failed choice leaves the answer as it was
+            return None
+        best = max(range(len(options)), key=scores.__getitem__)
+        return None if scores.count(scores[best]) > 1 else best
+
+    def _choose_by_letter(self, question: str, options: list[str]) -> int | None:
         first = self._choose_once(question, options)
         if first is None:
             return None

@@ -113,6 +113,29 @@ class LocalWorkerChat(BaseChatModel):
         except WorkerError as exc:
             raise BackendError(str(exc)) from exc
 
+    def likelihood(self, messages: list[BaseMessage], continuation: str) -> list[float]:
+        """The log-probability of each token of `continuation` as the model's reply to
+        `messages` (the worker's `/newsqa/likelihood`; `assistant.model_server`)."""
+        roles = {"system": "system", "human": "user", "ai": "assistant"}
+        body = {
+            "messages": [{"role": roles[m.type], "content": m.text} for m in messages],
+            "continuation": continuation,
+        }
+        try:
+            with self.worker.generation() as (number, base_url):
+                try:
+                    response = self._http_client().post(
+                        f"{base_url.removesuffix('/v1')}/newsqa/likelihood",
+                        json=body,
+                        headers={"Authorization": f"Bearer {self.worker.api_key}"},
+                    )
+                    response.raise_for_status()
+                except httpx.HTTPError as exc:
+                    raise BackendError(self.worker.explain(number, exc, self.timeout_s)) from exc
+        except WorkerError as exc:
+            raise BackendError(str(exc)) from exc
+        return [float(x) for x in response.json()["logprobs"]]
+
     def _generate(
         self,
         messages: list[BaseMessage],

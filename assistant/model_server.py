@@ -56,15 +56,115 @@ def prompt_cache(capacity_bytes: int) -> Any:
     return PromptCache(capacity_bytes=capacity_bytes)
 
 
+def continuation_logprobs(llama: Any, prompt: str, continuation: str) -> tuple[list[float], int]:
+    """The log-probability of each token of `continuation` after the chat-formatted `prompt`,
+    and how many tokens had to be evaluated for it.
+
+    The prompt's tokens that the model's context already holds (the system prompt that every
+    request begins with) are not evaluated again, and what is evaluated stays in the context
+    as llama.cpp's own evaluation would leave it, so the next answer reuses the shared prefix.
+    Only the rows of the continuation's tokens are asked of llama.cpp: a row is 151,936 floats
+    for Qwen2.5, too many to keep for every prompt token (the server runs with
+    `logits_all` off for that reason)."""
+    import numpy as np
+
+    head = llama.tokenize(prompt.encode(), add_bos=False, special=True)
+    tail = llama.tokenize(continuation.encode(), add_bos=False, special=False)
+    tokens = head + tail
+    if not tail or len(tokens) > llama.n_ctx():
+        raise ValueError(f"{len(tail)} continuation tokens after {len(head)} do not fit")
+    # The row that predicts the first continuation token is the last prompt token's.
+    first_row = len(head) - 1
+    held = llama.input_ids[: llama.n_tokens].tolist()
+    keep = min(llama.longest_token_prefix(held, tokens), first_row)
+    llama.n_tokens = keep
+    llama._ctx.kv_cache_seq_rm(-1, keep, -1)
+    rows: list[Any] = []
+    n_vocab = llama.n_vocab()
+    for start in range(keep, len(tokens), llama.n_batch):
+        batch = tokens[start : start + llama.n_batch]
+        llama._batch.set_batch(batch=batch, n_past=start, logits_all=False)
+        wanted = [i for i in range(len(batch)) if start + i >= first_row]
+        for i in range(len(batch)):
+            llama._batch.batch.logits[i] = i in wanted
+        llama._ctx.decode(llama._batch)
+        if wanted:
+            out = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(len(wanted) * n_vocab,))
+            rows.append(out.reshape(len(wanted), n_vocab).copy())
+        llama.input_ids[start : start + len(batch)] = batch
+        llama.n_tokens = start + len(batch)
+    logits = np.concatenate(rows)[: len(tail)]
+    logits = logits - logits.max(axis=1, keepdims=True)
+    logprobs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    picked = [float(logprobs[i, token]) for i, token in enumerate(tail)]
+    return picked, len(tokens) - keep
+
+
+def chat_prompt(llama: Any, messages: list[dict[str, str]]) -> str:
+    """`messages` as the text the server's chat template makes of them, up to the assistant's
+    turn (the GGUF's own template; ChatML where it has none)."""
+    from llama_cpp import llama_chat_format
+
+    template = llama.metadata.get("tokenizer.chat_template")
+    if not template:
+        return llama_chat_format.format_chatml(messages=messages).prompt
+    eos, bos = llama.token_eos(), llama.token_bos()
+    formatter = llama_chat_format.Jinja2ChatFormatter(
+        template=template,
+        eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
+        bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
+    )
+    return formatter(messages=messages).prompt
+
+
+def _with_likelihood(create_app: Any) -> Any:
+    """llama.cpp's server app with one more route, `POST /newsqa/likelihood`: how likely the
+    model finds a text after a chat (`{"messages": [...], "continuation": "..."}` →
+    `{"logprobs": [...], "evaluated": n}`). The OpenAI protocol has no such question; newsqa
+    asks it to choose between clauses by how likely each makes the question."""
+
+    def create(*args: Any, **kwargs: Any) -> Any:
+        from fastapi import Body, Depends, HTTPException
+        from llama_cpp.server import app as server
+        from starlette.concurrency import run_in_threadpool
+
+        app = create_app(*args, **kwargs)
+
+        @app.post("/newsqa/likelihood", dependencies=[Depends(server.authenticate)])
+        async def likelihood(
+            body: dict[str, Any] = Body(...),  # noqa: B008 (FastAPI's way)
+            llama_proxy: Any = Depends(server.get_llama_proxy),  # noqa: B008
+        ) -> dict[str, Any]:
+            messages, continuation = body.get("messages"), body.get("continuation")
+            if not isinstance(messages, list) or not isinstance(continuation, str):
+                raise HTTPException(422, "give messages (a list) and continuation (a string)")
+            llama = llama_proxy(None)
+
+            def score() -> dict[str, Any]:
+                prompt = chat_prompt(llama, messages)
+                logprobs, evaluated = continuation_logprobs(llama, prompt, continuation)
+                return {"logprobs": logprobs, "evaluated": evaluated}
+
+            try:
+                return await run_in_threadpool(score)
+            except ValueError as exc:
+                raise HTTPException(422, str(exc)) from exc
+
+        return app
+
+    return create
+
+
 def _serve(parent_pid: int, server_args: list[str]) -> None:
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     import llama_cpp
-    from llama_cpp.server.__main__ import main
+    from llama_cpp.server import __main__ as server_main
 
     # The server builds its cache as `llama_cpp.LlamaRAMCache(capacity_bytes=...)`.
     llama_cpp.LlamaRAMCache = prompt_cache  # type: ignore[misc,assignment]
+    server_main.create_app = _with_likelihood(server_main.create_app)
     sys.argv = ["llama_cpp.server", *server_args]
-    main()
+    server_main.main()
 
 
 def _selftest(model: str, tokens: int) -> None:

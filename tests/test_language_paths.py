@@ -47,6 +47,28 @@ def test_an_english_question_over_a_german_article(assistant: NewsAssistant) -> 
     assert own_words_language(answer) in ("en", None), answer.answer
 
 
+def test_how_many_soldiers_are_expected_is_answered_with_the_expected_figure(
+    assistant: NewsAssistant,
+) -> None:
+    # The 1.5B model writes 11,000 here, the figure of the sentence before; asked to choose
+    # between the two sentences' clauses, it finds the question likelier under the second.
+    answer = assistant.ask("How many soldiers are expected?", backend="local")
+    own_words = answer.answer.split("\n")[0].replace(",", "").replace(".", "")
+    assert "6000" in own_words and "11000" not in own_words, answer.answer
+    assert_cited_from(answer, "Nordkorea")
+
+
+def test_the_model_chooses_between_clauses_whatever_their_order(assistant: NewsAssistant) -> None:
+    question = "How many soldiers are expected?"
+    options = [
+        "stehen bereits rund 11.000 nordkoreanische Soldaten im Einsatz.",
+        "Weitere 6000 Soldaten werden demnach in den kommenden Wochen erwartet.",
+    ]
+    backend = assistant.backend("local")
+    assert backend.choose(question, options) == 1
+    assert backend.choose(question, options[::-1]) == 0
+
+
 def test_a_german_question_over_an_english_article(assistant: NewsAssistant) -> None:
     answer = assistant.ask(
         "Wie hoch ist der Haushalt, den der Stadtrat beschlossen hat?", backend="local"

@@ -23,7 +23,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.cancel import Cancel
 from assistant.llm import BackendError, LocalWorkerChat
-from assistant.model_worker import ModelWorker, describe_exit
+from assistant.model_worker import ModelWorker, describe_exit, llama_env
 from tests.test_llm import smollm_path
 
 LONG = [HumanMessage(content="Write a long story about a lighthouse keeper and the sea.")]
@@ -231,6 +231,93 @@ def test_the_prompt_cache_brings_back_a_system_prompt_and_stays_within_its_size(
     # One logits row an entry, counted: without the trim each would hold a row per token.
     assert all(a["rows"] == [1] * a["entries"] for a in after)
     assert after[-1]["size"] <= 8 * 2**20
+
+
+# --- how likely the model finds a text: `/newsqa/likelihood` ----------------------------------
+
+SCORED = [
+    SystemMessage(content="You answer from news passages."),
+    HumanMessage(content="Passage: The council passed the budget 7 to 2. Write a question."),
+]
+CONTINUATION = "How did the council vote on the budget?"
+
+
+def _reference_logprobs() -> list[float]:
+    """The same continuation scored by llama.cpp in one piece with every logits row kept (in a
+    child process, as everywhere in newsqa)."""
+    messages = [
+        {"role": "user" if m.type == "human" else m.type, "content": m.content} for m in SCORED
+    ]
+    script = textwrap.dedent(
+        f"""
+        import json, llama_cpp, numpy as np
+        from assistant.model_server import chat_prompt
+        llama = llama_cpp.Llama(model_path={str(smollm_path())!r}, n_ctx=2048, verbose=False,
+                                logits_all=True)
+        head = llama.tokenize(chat_prompt(llama, {messages!r}).encode(), add_bos=False,
+                              special=True)
+        tail = llama.tokenize({CONTINUATION!r}.encode(), add_bos=False, special=False)
+        llama.eval(head + tail)
+        rows = np.array(llama.scores[len(head) - 1 : len(head) + len(tail) - 1], dtype=float)
+        rows -= np.logaddexp.reduce(rows, axis=1, keepdims=True)
+        print(json.dumps([rows[i, t] for i, t in enumerate(tail)]))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+        env=llama_env(),  # the worker's build: another one's kernels round otherwise
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_the_worker_scores_each_token_of_a_text_as_llama_cpp_does_in_one_piece(worker):
+    scored = chat(worker).likelihood(SCORED, CONTINUATION)
+    reference = _reference_logprobs()
+    assert len(scored) == len(reference) > 3
+    assert all(s <= 0 for s in scored)
+    assert scored == pytest.approx(reference, abs=1e-3)
+
+
+def test_scoring_reuses_the_system_prompt_and_leaves_the_next_answer_as_it_was(tmp_path):
+    import httpx
+
+    cached = ModelWorker(
+        smollm_path(), n_ctx=2048, threads=2, log_path=tmp_path / "cached.log", prompt_cache_mb=64
+    )
+    try:
+        model = chat(cached, max_tokens=12)
+        before = model.invoke(TURNS[0]).text
+        base = cached.ensure_started().removesuffix("/v1")
+        roles = {"system": "system", "human": "user"}
+        body = {
+            "messages": [{"role": roles[m.type], "content": m.content} for m in SCORED],
+            "continuation": CONTINUATION,
+        }
+        headers = {"Authorization": f"Bearer {cached.api_key}"}
+        first = httpx.post(f"{base}/newsqa/likelihood", json=body, headers=headers, timeout=60)
+        again = httpx.post(f"{base}/newsqa/likelihood", json=body, headers=headers, timeout=60)
+        after = model.invoke(TURNS[0]).text
+        refused = httpx.post(
+            f"{base}/newsqa/likelihood", json={"messages": "x"}, headers=headers, timeout=60
+        )
+        stranger = httpx.post(f"{base}/newsqa/likelihood", json=body, timeout=60)
+    finally:
+        cached.stop()
+    assert first.status_code == again.status_code == 200
+    # The answer's system prompt is held: only what follows it is evaluated; asked again, only
+    # the last prompt token (whose row predicts the first scored one) and the text.
+    tokens = len(first.json()["logprobs"])
+    assert tokens < first.json()["evaluated"]
+    assert again.json()["evaluated"] == tokens + 1
+    assert again.json()["logprobs"] == pytest.approx(first.json()["logprobs"], abs=1e-3)
+    assert after == before
+    assert refused.status_code == 422 and "continuation" in refused.text
+    assert stranger.status_code == 401
 
 
 def test_the_avx512_build_is_chosen_only_where_the_cpu_has_every_feature_it_uses(

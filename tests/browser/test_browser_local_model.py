@@ -120,11 +120,6 @@ def _ask_the_readme_question(chromium, local_app):
     return answer
 
 
-@pytest.mark.xfail(
-    reason="known issue (README): on samples/ the 1.5B model writes 11,000, the figure of the "
-    "sentence before the expected one, and the figure choice does not put it right",
-    strict=False,
-)
 def test_the_readme_question_is_answered_with_the_expected_figure(chromium, local_app):
     # The answer's own text: the source card under it holds both figures of the passage.
     answer = _ask_the_readme_question(chromium, local_app)
