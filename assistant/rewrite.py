@@ -122,6 +122,17 @@ def _history_text(history: Sequence[Turn], limit: int = 6) -> str:
 
 # How a question ends in the scripts news comes in (Latin, CJK full width, Arabic).
 _QUESTION_MARKS = ("?", "？", "؟")
+# What `rewrite_rule_based` and `rewrite_with_llm` append: " (Name Name)".
+_ADDED_NAMES = re.compile(r"\s+\([^()]*\)$")
+
+
+def without_added_names(asked: str) -> str:
+    """A rewritten question without the names the rewrite added after it for the search
+    ("How many more are expected? (North Korean Ukraine)" → "How many more are expected?"):
+    the question in words a reader would write, for measures that the search's extra names
+    would sway."""
+    stripped = _ADDED_NAMES.sub("", asked)
+    return stripped if stripped.endswith(_QUESTION_MARKS) else asked
 
 
 def rewrite_with_llm(chat_model: BaseChatModel, question: str, history: Sequence[Turn]) -> str:

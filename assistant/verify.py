@@ -33,6 +33,7 @@ from assistant.extractive import cited_quote, extractive_answer
 from assistant.models import Citation, Passage
 from assistant.questions import adds_to, asks_age, holds_type, question_type
 from assistant.replies import answer_language
+from assistant.rewrite import without_added_names
 from core.markers import strip_markers
 from core.numbers import Number, find_numbers, format_number, number_values
 from core.sentences import split_clauses
@@ -256,7 +257,10 @@ def _right_figure(
             options = own + [o for o in closer if o not in own]
             if len(options) < 2 or not any(set(figure.values) & number_values(o) for o in options):
                 continue
-            chosen = choose(asked, options)
+            # The search's added names would favour the clause that names them, whatever it
+            # says (the seed report: "(North Korean Ukraine)" chose "bereits 11.000
+            # nordkoreanische Soldaten in der Ukraine" over "weitere 6000 werden erwartet").
+            chosen = choose(without_added_names(asked), options)
             if chosen is None or set(figure.values) & number_values(options[chosen]):
                 return checked  # the model stands by its figure
             right = [n for n in find_numbers(options[chosen]) if _new(n, given)][0]

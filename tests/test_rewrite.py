@@ -11,6 +11,7 @@ from assistant.rewrite import (
     needs_context,
     rewrite_rule_based,
     rewrite_with_llm,
+    without_added_names,
 )
 
 YANG = [
@@ -76,6 +77,17 @@ def test_and_how_many_more_leans_on_the_previous_question_s_words() -> None:
     history = [Turn(role="user", content="How many North Korean soldiers are in Ukraine?")]
     query = rewrite_rule_based("And how many more are expected?", history)
     assert "North Korean" in query and "Ukraine" in query
+
+
+def test_the_names_added_for_the_search_can_be_taken_off_again() -> None:
+    history = [Turn(role="user", content="How many North Korean soldiers are in Ukraine?")]
+    query = rewrite_rule_based("And how many more are expected?", history)
+    assert without_added_names(query) == "And how many more are expected?"
+    # A question's own brackets stay: only what follows its question mark was added.
+    assert without_added_names("Who won (in 2024)?") == "Who won (in 2024)?"
+    assert without_added_names("Tell me about the summit (Alaska)") == (
+        "Tell me about the summit (Alaska)"
+    )
 
 
 def test_the_person_asked_about_last_is_the_one_meant() -> None:
