@@ -104,11 +104,13 @@ def choice_messages(question: str, options: Sequence[str]) -> list:
     return [system_message(), _human(prompt)]
 
 
-def question_from_messages(passage: str) -> list:
-    """The messages after which the model would write a question that `passage` answers
-    (prompts/question-from.md): how likely it then finds the asker's question measures how
-    well the passage answers it. After the answer's system message, as `choice_messages`."""
-    return [system_message(), _human(template("question-from").fill(passage=passage))]
+def question_from_messages(passage: str, answer: str) -> list:
+    """The messages after which the model would write the question that `answer`, a part of
+    `passage`, answers (prompts/question-from.md): how likely it then finds the asker's
+    question measures how well that part answers it. After the answer's system message, as
+    `choice_messages`."""
+    prompt = template("question-from").fill(passage=passage, answer=answer)
+    return [system_message(), _human(prompt)]
 
 
 def translation_messages(passage: str, language: str) -> list:

@@ -91,9 +91,10 @@ class AnswerBackend(ABC):
     def status(self) -> BackendStatus:
         """Whether this backend can answer now, and what it runs on."""
 
-    def choose(self, question: str, options: list[str]) -> int | None:
-        """Which of `options` answers `question` (the verification asks when an answer's figure
-        comes from a sentence that holds several); None when this backend cannot tell."""
+    def choose(self, question: str, options: list[str], passage: str) -> int | None:
+        """Which of `options`, parts of `passage`, answers `question` (the verification asks
+        when an answer's figure comes from a sentence that holds several); None when this
+        backend cannot tell."""
         return None
 
     def translate(self, passage: str, language: str) -> str:
@@ -202,23 +203,27 @@ class ModelBackend(AnswerBackend):
                 return
         yield from held
 
-    def choose(self, question: str, options: list[str]) -> int | None:
-        """The option under which the model finds `question` likeliest, as the question a
-        reader would write about it (mean log-probability of its tokens after
-        prompts/question-from.md). No letter is written, so no option gains by its place: a
-        1.5B model asked for a letter took the first option whichever it was (on samples/,
-        "How many soldiers are expected?" between "bereits rund 11.000 … im Einsatz" and
-        "Weitere 6000 Soldaten werden … erwartet" in both orders), where the question's mean
-        log-probability was -1.97 under the first and -0.68 under the second.
-        A server that cannot score a text (an OpenAI-compatible one) is asked for a letter
-        instead, twice, in both orders; a choice counts only when it survives the reversal."""
+    def choose(self, question: str, options: list[str], passage: str) -> int | None:
+        """The option under which the model finds `question` likeliest, as the question that
+        option answers in `passage` (mean log-probability of the question's tokens after
+        prompts/question-from.md). The passage is the same for every option, so its words,
+        the names a question shares with the clause that does not answer it included, weigh
+        alike; no letter is written, so no option gains by its place. A 1.5B model asked for
+        a letter took the first option whichever it was (on samples/, "How many soldiers are
+        expected?" between "bereits rund 11.000 … im Einsatz" and "Weitere 6000 Soldaten
+        werden … erwartet", in both orders). Figures: README, Known issues, "Measured in the
+        tenth session". A server that cannot score a text (an OpenAI-compatible one) is asked
+        for a letter instead, twice, in both orders; a choice counts only when it survives
+        the reversal."""
         likelihood = getattr(self.model, "likelihood", None)
         if likelihood is None:
             return self._choose_by_letter(question, options)
         try:
             scores = [
                 sum(lp) / len(lp)
-                for lp in (likelihood(question_from_messages(o), question) for o in options)
+                for lp in (
+                    likelihood(question_from_messages(passage, o), question) for o in options
+                )
             ]
         except BackendError:  # a failed choice leaves the answer as it was
             return None

@@ -84,8 +84,9 @@ class FigureGate:
 _WORD = re.compile(r"\S+")
 
 
-# Asks the model which of the given phrases answers the question: the index, or None.
-Chooser = Callable[[str, list[str]], int | None]
+# Asks the model which of the given phrases, parts of the given text, answers the question: the
+# index, or None.
+Chooser = Callable[[str, list[str], str], int | None]
 
 
 @dataclass
@@ -232,11 +233,12 @@ def _right_figure(
 ) -> CheckedAnswer:
     """For a "how many" answer whose figure comes from a sentence that holds several, in
     different clauses ("bereits 11.000 … – weitere 6000 werden erwartet"): the model is asked,
-    as a choice between those clauses, which one answers. A small model that picks the wrong
+    as a choice between those clauses, which one answers (`Chooser`: the clauses, and the
+    sentences they come from as the passage). A small model that picks the wrong
     figure while writing picks the right clause when asked to choose (1.5B Qwen on the seed
     report: wrote 11,000 for "how many are expected", chose "weitere 6000 werden erwartet").
     The clauses of a neighbouring sentence are offered too when the stored vectors put it
-    closer to the question than the cited one (`_closer_neighbours`).
+    closer to the question than the cited one (`_closer_neighbour`).
     When it chooses a clause with another figure, that figure, as the passage writes it,
     replaces the answer's; the sentence as written stays in `checks`, not shown."""
     if question_type(asked) != "number" or len(checked.citations) == 0:
@@ -251,16 +253,20 @@ def _right_figure(
             continue
         figure = written[0]
         for citation in (c for c in checked.citations if c.sentence == check.sentence):
-            own = _figure_clauses(citation.span_text, given)
+            cited = " ".join(citation.span_text.split())
+            own = _figure_clauses(cited, given)
             passage = by_number.get(citation.marker)
-            closer = _closer_neighbours(passage, citation, given) if passage else []
+            before, after, closer = "", "", []
+            if passage is not None:
+                before, after, closer = _closer_neighbour(passage, citation, given)
             options = own + [o for o in closer if o not in own]
             if len(options) < 2 or not any(set(figure.values) & number_values(o) for o in options):
                 continue
             # The search's added names would favour the clause that names them, whatever it
             # says (the seed report: "(North Korean Ukraine)" chose "bereits 11.000
             # nordkoreanische Soldaten in der Ukraine" over "weitere 6000 werden erwartet").
-            chosen = choose(without_added_names(asked), options)
+            context = " ".join(t for t in (before, cited, after) if t)
+            chosen = choose(without_added_names(asked), options, context)
             if chosen is None or set(figure.values) & number_values(options[chosen]):
                 return checked  # the model stands by its figure
             right = [n for n in find_numbers(options[chosen]) if _new(n, given)][0]
@@ -278,13 +284,16 @@ def _right_figure(
     return checked
 
 
-def _closer_neighbours(passage: Passage, citation: Citation, given: Given) -> list[str]:
-    """The figure clauses of the sentence next to the cited one (one each side) that the stored
-    sentence vectors put closest to the question, if closer than the cited sentence: the figure
-    the question asks for may sit in the next sentence ("bereits rund 11.000 … im Einsatz.
-    Weitere 6000 Soldaten werden … erwartet": e5 put the second at 0.854, the first at 0.810).
-    The vectors only decide what is offered, never what is chosen: on the XQuAD tuning half,
-    taking the closer sentence's figure whenever the model could not choose turned Peyton
+def _closer_neighbour(
+    passage: Passage, citation: Citation, given: Given
+) -> tuple[str, str, list[str]]:
+    """The sentence next to the cited one (one each side) that the stored sentence vectors put
+    closest to the question, if closer than the cited sentence and stating a figure: as the
+    text before or after the cited sentence (the other one empty), and its figure clauses. The
+    figure the question asks for may sit in the next sentence ("bereits rund 11.000 … im
+    Einsatz. Weitere 6000 Soldaten werden … erwartet": e5 put the second at 0.854, the first at
+    0.810). The vectors only decide what is offered, never what is chosen: on the XQuAD tuning
+    half, taking the closer sentence's figure whenever the model could not choose turned Peyton
     Manning's 39 years (his sentence) into John Elway's 38 (the next one, closer)."""
     units = sorted(passage.sentences, key=lambda u: u.start)
     cited = [
@@ -293,16 +302,21 @@ def _closer_neighbours(passage: Passage, citation: Citation, given: Given) -> li
         if u.start < citation.span_end and citation.span_start < u.end
     ]
     if not cited:
-        return []
+        return "", "", []
     own = max(units[i].similarity for i in cited)
     closer = []
-    for j in (cited[0] - 1, cited[-1] + 1):
+    for j, side in ((cited[0] - 1, "before"), (cited[-1] + 1, "after")):
         if 0 <= j < len(units) and units[j].similarity > own:
             unit = units[j]
             text = passage.text[max(0, unit.start - passage.start) : unit.end - passage.start]
+            text = " ".join(text.split())
             if _figure_clauses(text, given):
-                closer.append((unit.similarity, text))
-    return _figure_clauses(max(closer)[1], given) if closer else []
+                closer.append((unit.similarity, side, text))
+    if not closer:
+        return "", "", []
+    _, side, text = max(closer)
+    clauses = _figure_clauses(text, given)
+    return (text, "", clauses) if side == "before" else ("", text, clauses)
 
 
 def _new(number: Number, given: Given) -> bool:

@@ -64,9 +64,13 @@ def test_the_model_chooses_between_clauses_whatever_their_order(assistant: NewsA
         "stehen bereits rund 11.000 nordkoreanische Soldaten im Einsatz.",
         "Weitere 6000 Soldaten werden demnach in den kommenden Wochen erwartet.",
     ]
+    passage = (  # the two sentences of samples/nordkorea-soldaten.txt the clauses come from
+        "Nach Angaben des ukrainischen Militärgeheimdienstes, über die das Fachportal Defense "
+        f"Express berichtet, {options[0]} {options[1]}"
+    )
     backend = assistant.backend("local")
-    assert backend.choose(question, options) == 1
-    assert backend.choose(question, options[::-1]) == 0
+    assert backend.choose(question, options, passage) == 1
+    assert backend.choose(question, options[::-1], passage) == 0
 
 
 def test_a_german_question_over_an_english_article(assistant: NewsAssistant) -> None:

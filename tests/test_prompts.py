@@ -12,7 +12,7 @@ def test_every_prompt_file_is_a_template_with_the_fields_its_caller_fills():
         "answer": {"passages", "question", "instruction"},
         "answer-fact": {"language"},
         "choose": {"question", "options"},
-        "question-from": {"passage"},
+        "question-from": {"passage", "answer"},
         "translate": {"language", "passage"},
         "answer-overview": {"language", "order"},
         "passage": {"number", "title", "source", "date", "text"},

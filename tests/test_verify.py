@@ -254,18 +254,25 @@ def test_the_quote_of_a_wrong_figure_does_not_hold_the_right_one():
 
 
 def test_a_figure_from_the_wrong_clause_is_put_right_when_the_model_chooses_the_other():
-    asked: list[list[str]] = []
+    asked: list[tuple[list[str], str]] = []
 
-    def choose(question: str, options: list[str]) -> int:
-        asked.append(options)
-        return 1  # what the local model chooses here, both ways round (the seed report)
+    def choose(question: str, options: list[str], passage: str) -> int:
+        asked.append((options, passage))
+        return 1  # what the local model chooses here (the seed report)
 
     question = "How many soldiers are expected?"
     verified = verify(
         question, question, "11,000 soldiers are expected [1].", [GERMAN], choose=choose
     )
+    # The clauses, and the sentence they come from.
     assert asked == [
-        ["Laut Defense Express sind bereits 11.000 Soldaten dort", "weitere 6000 werden erwartet."]
+        (
+            [
+                "Laut Defense Express sind bereits 11.000 Soldaten dort",
+                "weitere 6000 werden erwartet.",
+            ],
+            GERMAN.text,
+        )
     ]
     assert verified.checked.text.splitlines()[0] == "6000 soldiers are expected [1]."
     (as_written,) = [c for c in verified.checked.checks if not c.shown]
@@ -276,14 +283,14 @@ def test_a_figure_from_the_wrong_clause_is_put_right_when_the_model_chooses_the_
 def test_the_answer_stays_when_the_model_chooses_its_own_figure():
     question = "How many soldiers are expected?"
     verified = verify(
-        question, question, "6000 soldiers are expected [1].", [GERMAN], choose=lambda q, o: 1
+        question, question, "6000 soldiers are expected [1].", [GERMAN], choose=lambda q, o, p: 1
     )
     assert verified.checked.text.splitlines()[0] == "6000 soldiers are expected [1]."
     assert all(c.shown for c in verified.checked.checks)
 
 
 def test_no_choice_is_asked_when_the_sentence_holds_one_figure():
-    def choose(question: str, options: list[str]) -> int:
+    def choose(question: str, options: list[str], passage: str) -> int:
         raise AssertionError("nothing to choose between")
 
     question = "How long will the Tellin Harbor Bridge stay closed?"
@@ -312,21 +319,25 @@ TWO_SENTENCES = Passage(
 
 
 def test_a_closer_neighbour_is_offered_and_its_figure_taken_when_the_model_chooses_it():
-    asked: list[list[str]] = []
+    asked: list[tuple[list[str], str]] = []
 
-    def choose(question: str, options: list[str]) -> int:
-        asked.append(options)
+    def choose(question: str, options: list[str], passage: str) -> int:
+        asked.append((options, passage))
         return 1
 
     question = "How many soldiers are expected?"
     verified = verify(
         question, question, "11,000 soldiers are expected [1].", [TWO_SENTENCES], choose=choose
     )
+    # Both sentences, in the article's order, are the passage the clauses are chosen in.
     assert asked == [
-        [
-            "Laut Geheimdienst stehen bereits rund 11.000 Soldaten im Einsatz.",
-            "Weitere 6000 Soldaten werden in den kommenden Wochen erwartet.",
-        ]
+        (
+            [
+                "Laut Geheimdienst stehen bereits rund 11.000 Soldaten im Einsatz.",
+                "Weitere 6000 Soldaten werden in den kommenden Wochen erwartet.",
+            ],
+            TWO_SENTENCES.text,
+        )
     ]
     assert verified.checked.text.splitlines()[0] == "6000 soldiers are expected [1]."
 
@@ -340,7 +351,7 @@ def test_when_the_model_cannot_choose_the_answer_stays_as_written():
         question,
         "11,000 soldiers are expected [1].",
         [TWO_SENTENCES],
-        choose=lambda q, o: None,  # what the 1.5B model does here: the first option both ways
+        choose=lambda q, o, p: None,  # a model that cannot tell
     )
     assert verified.checked.text.splitlines()[0] == "11,000 soldiers are expected [1]."
     assert all(c.shown for c in verified.checked.checks)
@@ -356,7 +367,7 @@ def test_a_neighbour_further_from_the_question_is_not_offered():
         }
     )
 
-    def choose(question: str, options: list[str]) -> int:
+    def choose(question: str, options: list[str], passage: str) -> int:
         raise AssertionError("the cited sentence is the closest: nothing to choose between")
 
     question = "How many soldiers are deployed?"
