@@ -8,6 +8,9 @@ out-of-memory kill or a hang then ends this process only, and the parent reports
 a new one. The worker exits by itself when its parent is gone, so a killed app leaves no 1 GB
 process behind. `--selftest` loads a model, writes a few tokens and prints what the build
 supports: `newsqa doctor` runs it in a child so that a crash is reported, never inherited.
+Besides the OpenAI protocol's routes, the worker answers `POST /newsqa/likelihood`: how likely
+the model finds a text after a chat, which the OpenAI protocol cannot ask of llama.cpp's server
+without computing every prompt token's logits for every request.
 """
 
 from __future__ import annotations

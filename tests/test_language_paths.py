@@ -73,6 +73,14 @@ def test_the_model_chooses_between_clauses_whatever_their_order(assistant: NewsA
     assert backend.choose(question, options[::-1], passage) == 0
 
 
+def test_no_clause_is_chosen_when_the_question_is_as_likely_under_another(
+    assistant: NewsAssistant,
+) -> None:
+    clause = "Weitere 6000 Soldaten werden demnach in den kommenden Wochen erwartet."
+    question = "How many soldiers are expected?"
+    assert assistant.backend("local").choose(question, [clause, clause], clause) is None
+
+
 def test_a_german_question_over_an_english_article(assistant: NewsAssistant) -> None:
     answer = assistant.ask(
         "Wie hoch ist der Haushalt, den der Stadtrat beschlossen hat?", backend="local"
