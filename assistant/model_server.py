@@ -26,6 +26,8 @@ from typing import Any
 
 # How often the worker looks for its parent; a lost parent is noticed within this.
 PARENT_POLL_S = 1.0
+# The longest text `/newsqa/likelihood` scores.
+MAX_CONTINUATION_TOKENS = 256
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -74,8 +76,12 @@ def continuation_logprobs(llama: Any, prompt: str, continuation: str) -> tuple[l
     head = llama.tokenize(prompt.encode(), add_bos=False, special=True)
     tail = llama.tokenize(continuation.encode(), add_bos=False, special=False)
     tokens = head + tail
-    if not tail or len(tokens) > llama.n_ctx():
-        raise ValueError(f"{len(tail)} continuation tokens after {len(head)} do not fit")
+    # Each scored token keeps a row (0.6 MB for Qwen2.5): a question, not a document.
+    if not 0 < len(tail) <= MAX_CONTINUATION_TOKENS or len(tokens) > llama.n_ctx():
+        raise ValueError(
+            f"a continuation of 1 to {MAX_CONTINUATION_TOKENS} tokens that fits the context "
+            f"is scored; this one has {len(tail)} after {len(head)} tokens of prompt"
+        )
     # The row that predicts the first continuation token is the last prompt token's.
     first_row = len(head) - 1
     held = llama.input_ids[: llama.n_tokens].tolist()
@@ -87,13 +93,13 @@ def continuation_logprobs(llama: Any, prompt: str, continuation: str) -> tuple[l
     for start in range(keep, len(tokens), llama.n_batch):
         batch = tokens[start : start + llama.n_batch]
         llama._batch.set_batch(batch=batch, n_past=start, logits_all=False)
-        wanted = [i for i in range(len(batch)) if start + i >= first_row]
         for i in range(len(batch)):
-            llama._batch.batch.logits[i] = i in wanted
+            llama._batch.batch.logits[i] = start + i >= first_row
         llama._ctx.decode(llama._batch)
+        wanted = sum(1 for i in range(len(batch)) if start + i >= first_row)
         if wanted:
-            out = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(len(wanted) * n_vocab,))
-            rows.append(out.reshape(len(wanted), n_vocab).copy())
+            out = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(wanted * n_vocab,))
+            rows.append(out.reshape(wanted, n_vocab).copy())
         llama.input_ids[start : start + len(batch)] = batch
         llama.n_tokens = start + len(batch)
     logits = np.concatenate(rows)[: len(tail)]

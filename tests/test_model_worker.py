@@ -305,6 +305,12 @@ def test_scoring_reuses_the_system_prompt_and_leaves_the_next_answer_as_it_was(t
         refused = httpx.post(
             f"{base}/newsqa/likelihood", json={"messages": "x"}, headers=headers, timeout=60
         )
+        too_long = httpx.post(
+            f"{base}/newsqa/likelihood",
+            json={**body, "continuation": "word " * 400},
+            headers=headers,
+            timeout=60,
+        )
         stranger = httpx.post(f"{base}/newsqa/likelihood", json=body, timeout=60)
     finally:
         cached.stop()
@@ -317,6 +323,7 @@ def test_scoring_reuses_the_system_prompt_and_leaves_the_next_answer_as_it_was(t
     assert again.json()["logprobs"] == pytest.approx(first.json()["logprobs"], abs=1e-3)
     assert after == before
     assert refused.status_code == 422 and "continuation" in refused.text
+    assert too_long.status_code == 422 and "1 to 256 tokens" in too_long.text
     assert stranger.status_code == 401
 
 
