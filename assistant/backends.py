@@ -224,6 +224,8 @@ class ModelBackend(AnswerBackend):
         tenth session". A server that cannot score a text (an OpenAI-compatible one) is asked
         for a letter instead, twice, in both orders; a choice counts only when it survives
         the reversal."""
+        if len(options) < 2:
+            return None  # nothing to choose between
         likelihood = getattr(self.model, "likelihood", None)
         if likelihood is None:
             return self._choose_by_letter(question, options)

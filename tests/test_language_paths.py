@@ -79,6 +79,7 @@ def test_no_clause_is_chosen_when_the_question_is_as_likely_under_another(
     clause = "Weitere 6000 Soldaten werden demnach in den kommenden Wochen erwartet."
     question = "How many soldiers are expected?"
     assert assistant.backend("local").choose(question, [clause, clause], clause) is None
+    assert assistant.backend("local").choose(question, [clause], clause) is None
 
 
 def test_a_german_question_over_an_english_article(assistant: NewsAssistant) -> None:
