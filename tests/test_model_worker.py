@@ -168,6 +168,21 @@ def test_the_worker_exits_when_its_parent_dies(tmp_path):
             pytest.fail("the worker outlived its parent")
 
 
+def _in_a_child(script: str, env: dict[str, str] | None = None) -> str:
+    """What `script` prints, run by a child Python: llama.cpp is never loaded into this process,
+    as everywhere in newsqa."""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
 # Two system prompts taking turns, as an answer, a follow-up's rewrite and the next answer do.
 TURNS = [
     [SystemMessage(content="You answer from news passages."), HumanMessage(content="Who won?")],
@@ -198,7 +213,6 @@ def test_the_prompt_cache_brings_back_a_system_prompt_and_stays_within_its_size(
         [{"role": "user" if m.type == "human" else m.type, "content": m.content} for m in turn]
         for turn in TURNS
     ]
-    # In a child process, as everywhere in newsqa: llama.cpp is never loaded into this one.
     script = textwrap.dedent(
         f"""
         import json, llama_cpp
@@ -216,15 +230,7 @@ def test_the_prompt_cache_brings_back_a_system_prompt_and_stays_within_its_size(
                               "rows": [s.scores.shape[0] for s in cache.cache_state.values()]}}))
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    after = [json.loads(line) for line in done.stdout.splitlines()]
+    after = [json.loads(line) for line in _in_a_child(script).splitlines()]
     # The third turn starts from the first one's state, not from its own last prompt.
     assert [a["loads"] for a in after] == [0, 0, 1]
     assert after[-1]["entries"] == 3
@@ -244,7 +250,7 @@ CONTINUATION = "How did the council vote on the budget?"
 
 def _reference_logprobs() -> list[float]:
     """The same continuation scored by llama.cpp in one piece with every logits row kept (in a
-    child process, as everywhere in newsqa)."""
+    child process)."""
     messages = [
         {"role": "user" if m.type == "human" else m.type, "content": m.content} for m in SCORED
     ]
@@ -263,16 +269,8 @@ def _reference_logprobs() -> list[float]:
         print(json.dumps([rows[i, t] for i, t in enumerate(tail)]))
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=Path(__file__).resolve().parents[1],
-        env=llama_env(),  # the worker's build: another one's kernels round otherwise
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout)
+    # The worker's build: another one's kernels round otherwise.
+    return json.loads(_in_a_child(script, env=llama_env()))
 
 
 def test_the_worker_scores_each_token_of_a_text_as_llama_cpp_does_in_one_piece(worker):
