@@ -15,7 +15,12 @@ from typing import Any
 import httpx
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    convert_to_openai_messages,
+)
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
@@ -92,7 +97,13 @@ class LocalWorkerChat(BaseChatModel):
 
     @contextmanager
     def _turn(self, cancel: Cancel | None) -> Iterator[BaseChatModel]:
-        """Hold the worker for one generation, with `cancel` wired to end it; yields the client.
+        """Hold the worker for one generation, with `cancel` wired to end it; yields the client."""
+        with self._held(cancel) as base_url:
+            yield self._client(base_url)
+
+    @contextmanager
+    def _held(self, cancel: Cancel | None) -> Iterator[str]:
+        """Hold the worker for one request, with `cancel` wired to end it; yields its base URL.
 
         A failure is explained in the asker's words (worker killed, timed out, ...); a caller
         that goes away mid-answer (a closed stream, Ctrl-C) ends the generation at once rather
@@ -101,7 +112,7 @@ class LocalWorkerChat(BaseChatModel):
             with self.worker.generation() as (number, base_url):
                 forget = cancel.on_cancel(lambda: self.worker.abort(number)) if cancel else None
                 try:
-                    yield self._client(base_url)
+                    yield base_url
                 except Exception as exc:
                     raise BackendError(self.worker.explain(number, exc, self.timeout_s)) from exc
                 except BaseException:  # GeneratorExit, KeyboardInterrupt
@@ -116,24 +127,14 @@ class LocalWorkerChat(BaseChatModel):
     def likelihood(self, messages: list[BaseMessage], continuation: str) -> list[float]:
         """The log-probability of each token of `continuation` as the model's reply to
         `messages` (the worker's `/newsqa/likelihood`; `assistant.model_server`)."""
-        roles = {"system": "system", "human": "user", "ai": "assistant"}
-        body = {
-            "messages": [{"role": roles[m.type], "content": m.text} for m in messages],
-            "continuation": continuation,
-        }
-        try:
-            with self.worker.generation() as (number, base_url):
-                try:
-                    response = self._http_client().post(
-                        f"{base_url.removesuffix('/v1')}/newsqa/likelihood",
-                        json=body,
-                        headers={"Authorization": f"Bearer {self.worker.api_key}"},
-                    )
-                    response.raise_for_status()
-                except httpx.HTTPError as exc:
-                    raise BackendError(self.worker.explain(number, exc, self.timeout_s)) from exc
-        except WorkerError as exc:
-            raise BackendError(str(exc)) from exc
+        body = {"messages": convert_to_openai_messages(messages), "continuation": continuation}
+        with self._held(None) as base_url:
+            response = self._http_client().post(
+                f"{base_url.removesuffix('/v1')}/newsqa/likelihood",
+                json=body,
+                headers={"Authorization": f"Bearer {self.worker.api_key}"},
+            )
+            response.raise_for_status()
         return [float(x) for x in response.json()["logprobs"]]
 
     def _generate(

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import HumanMessage, SystemMessage, convert_to_openai_messages
 
 from assistant.cancel import Cancel
 from assistant.llm import BackendError, LocalWorkerChat
@@ -251,9 +251,7 @@ CONTINUATION = "How did the council vote on the budget?"
 def _reference_logprobs() -> list[float]:
     """The same continuation scored by llama.cpp in one piece with every logits row kept (in a
     child process)."""
-    messages = [
-        {"role": "user" if m.type == "human" else m.type, "content": m.content} for m in SCORED
-    ]
+    messages = convert_to_openai_messages(SCORED)
     script = textwrap.dedent(
         f"""
         import json, llama_cpp, numpy as np
@@ -291,11 +289,7 @@ def test_scoring_reuses_the_system_prompt_and_leaves_the_next_answer_as_it_was(t
         model = chat(cached, max_tokens=12)
         before = model.invoke(TURNS[0]).text
         base = cached.ensure_started().removesuffix("/v1")
-        roles = {"system": "system", "human": "user"}
-        body = {
-            "messages": [{"role": roles[m.type], "content": m.content} for m in SCORED],
-            "continuation": CONTINUATION,
-        }
+        body = {"messages": convert_to_openai_messages(SCORED), "continuation": CONTINUATION}
         headers = {"Authorization": f"Bearer {cached.api_key}"}
         first = httpx.post(f"{base}/newsqa/likelihood", json=body, headers=headers, timeout=60)
         again = httpx.post(f"{base}/newsqa/likelihood", json=body, headers=headers, timeout=60)
