@@ -229,7 +229,16 @@ def _verified(
         if close is not None:  # a generator: ends the model's work now
             close()
     mark = time.perf_counter()
-    verified = verify(question, asked, gate.text, passages, stopped=stopped, choose=answerer.choose)
+    translate = answerer.translate if answerer.translates else None
+    verified = verify(
+        question,
+        asked,
+        gate.text,
+        passages,
+        stopped=stopped,
+        choose=answerer.choose,
+        translate=translate,
+    )
     spent.timings["verify"] = time.perf_counter() - mark
     if verified.replaced is None:
         # What was streamed lost a sentence, or had a figure put right: show the checked text.

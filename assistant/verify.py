@@ -10,8 +10,10 @@ Two stages, both on the model's own text:
   for "when"). An answer left with nothing, or without its fact, is replaced by the extractive
   answer from the same passages, and the model's sentences stay in `checks` with their verdict.
 
-An answer in another language than the passages it cites gets their sentences quoted after it,
-in the article's words, for the reader to check.
+A sentence the model wrote in its passages' language instead of the asker's (the 1.5B model
+sometimes copies the German sentence it read for an English question) is put into the asker's
+language by the same model. An answer in another language than the passages it cites gets their
+sentences quoted after it, in the article's words, for the reader to check.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from assistant.models import Citation, Passage
 from assistant.questions import adds_to, asks_age, holds_type, question_type
 from assistant.replies import answer_language
 from assistant.rewrite import without_added_names
-from core.markers import strip_markers
+from core.language import LANGUAGE_NAMES, question_language
+from core.markers import marker_text, strip_markers
 from core.numbers import Number, find_numbers, format_number, number_values
 from core.sentences import split_clauses
 
@@ -88,6 +91,9 @@ _WORD = re.compile(r"\S+")
 # index, or None.
 Chooser = Callable[[str, list[str], str], int | None]
 
+# Puts a text into a language (a code, "en"): the answering model's translation.
+Translator = Callable[[str, str], str]
+
 
 @dataclass
 class Verified:
@@ -103,11 +109,13 @@ def verify(
     *,
     stopped: str | None = None,
     choose: Chooser | None = None,
+    translate: Translator | None = None,
 ) -> Verified:
     """The answer to show for the model's `text` (all of it, or as far as the gate let it run:
     `stopped` says why it stopped it), with every verdict: dropped sentences stay in `checks`
     with `shown` False. `choose` asks the model which of several clauses answers (see
-    `_right_figure`)."""
+    `_right_figure`); `translate` puts a sentence written in the passages' language into the
+    asker's (see `_in_answer_language`)."""
     given = Given.of(asked, answer_language(question))
     checked = check_answer(text, passages, given)
     if stopped and checked.checks:  # the gate's reason is the one that matters for the cut
@@ -122,6 +130,11 @@ def verify(
         verified.checked = _right_figure(verified.checked, asked, passages, given, choose)
     if verified.replaced is None:
         verified.checked = _with_source_words(verified.checked, question, passages, given)
+    if verified.replaced is None and translate is not None:
+        # After the quotes: a copied sentence's own words find the clause it was copied from.
+        language = answer_language(question)
+        checked = _in_answer_language(verified.checked, language, passages, given, translate)
+        verified.checked = checked
     return verified
 
 
@@ -209,6 +222,61 @@ def _with_source_words(
     quoted = check_answer("\n".join([checked.text, *quotes[:2]]), passages, given)
     quoted.checks = [c for c in checked.checks if not c.shown] + quoted.checks
     return quoted
+
+
+def _in_answer_language(
+    checked: CheckedAnswer,
+    language: str,
+    passages: Sequence[Passage],
+    given: Given,
+    translate: Translator,
+) -> CheckedAnswer:
+    """The answer with each shown sentence that is in the language of a passage it cites, not
+    in `language`, put into `language` by `translate` (its markers kept). The prompt names the
+    answer's language, yet the 1.5B model sometimes copies the passage's sentence ("Yang Moo
+    Jin, Präsident der Universität …" for an English question) or half of it. The quotes of
+    the source words, made before from the words it copied, stay. The translation is checked
+    like the model's own text: if it is not backed where the original was (a name or figure
+    changed), the original stays. The sentence as written stays in `checks`, not shown.
+    Sentences too short to tell ("Kony Ealy [1]") are left as they are."""
+    sentences = split_answer(checked.text)
+    shown = [c for c in checked.checks if c.shown]
+    if len(sentences) != len(shown) or language not in LANGUAGE_NAMES:
+        return checked
+    by_number = {p.number: p for p in passages}
+    changed: list[tuple[int, str, str]] = []  # index, translated sentence, written language
+    for i, (sentence, check) in enumerate(zip(sentences, shown, strict=True)):
+        bare = strip_markers(sentence).strip()
+        if not bare or bare.startswith("“") or not check.supported:
+            continue
+        written = question_language(bare)
+        cited = {by_number[m].language for m in check.markers if m in by_number}
+        if written in (language, "und") or written not in cited:
+            continue
+        try:
+            translated = " ".join(translate(bare, language).split())
+        except Exception:  # noqa: BLE001 - an untranslated answer is still a backed answer
+            return checked
+        translated = translated.strip("\"'“”„«» ")
+        if not translated or question_language(translated) == written:
+            continue
+        marks = marker_text(check.markers) if check.markers else ""
+        changed.append((i, f"{translated} {marks}".strip(), written))
+    if not changed:
+        return checked
+    text = checked.text
+    for i, sentence, _ in changed:
+        if sentences[i] not in text:  # pragma: no cover - the sentences are split from it
+            return checked
+        text = text.replace(sentences[i], sentence, 1)
+    repaired = check_answer(text, passages, given)
+    if not all(c.supported for c in repaired.checks):
+        return checked
+    for i, _, written in changed:
+        shown[i].shown = False
+        shown[i].reason = f"written in {LANGUAGE_NAMES.get(written, written)}: shown translated"
+    repaired.checks = [c for c in checked.checks if not c.shown] + repaired.checks
+    return repaired
 
 
 def _resting_words(claim: str, sentence: str) -> str:

@@ -14,6 +14,9 @@ import pytest
 
 from assistant.chat import NewsAssistant
 from assistant.models import Answer
+from assistant.verify import verify
+from core.language import question_language
+from core.markers import strip_markers
 from core.settings import Settings
 from indexing.pipeline import ingest_sources
 from tests.test_assistant_seed import own_words_language
@@ -98,3 +101,26 @@ def test_a_french_question_over_an_english_article_is_answered_in_french(
     assert "412" in answer.answer, answer.answer
     assert_cited_from(answer, "Riverton")
     assert own_words_language(answer) == "fr", answer.answer
+
+
+def test_a_sentence_the_model_copied_in_german_is_shown_in_english(
+    assistant: NewsAssistant,
+) -> None:
+    # The 1.5B model answered "Who is Yang Moo Jin?" with the report's German sentence (the seed
+    # run of the eighth session). Given that answer, the verification has the same model put it
+    # into the asker's language and quotes the German words after it.
+    question = "Who is Yang Moo Jin?"
+    passages = assistant.retriever.retrieve(question)
+    german = next(p for p in passages if "Yang Moo Jin, Präsident" in p.text)
+    start = german.text.index("Yang Moo Jin, Präsident")
+    copied = german.text[start : german.text.index(":", start)] + f" [{german.number}]."
+    verified = verify(
+        question, question, copied, passages, translate=assistant.backend("local").translate
+    )
+    own, *quotes = verified.checked.text.splitlines()
+    assert question_language(strip_markers(own)) == "en", own
+    assert "Yang Moo Jin" in own and f"[{german.number}]" in own, own
+    assert quotes and "Nordkorea-Studien" in quotes[0], verified.checked.text
+    assert [c.reason for c in verified.checked.checks if not c.shown] == [
+        "written in German: shown translated"
+    ]

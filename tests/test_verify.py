@@ -250,6 +250,77 @@ def test_the_quote_of_a_wrong_figure_does_not_hold_the_right_one():
     assert "11.000" in quote and "6000" not in quote
 
 
+# --- a sentence copied in the passage's language is put into the asker's ----------------------
+
+UNIVERSITY = Passage(
+    number=1,
+    chunk_id="u1",
+    article_id="u",
+    title="Nordkorea und Russland",
+    text="Yang Moo Jin, Präsident der Universität für Nordkorea-Studien in Seoul, wertet das "
+    "Gespräch als Machtdemonstration.",
+    start=0,
+    end=113,
+    language="de",
+)
+COPIED = (
+    "Yang Moo Jin, Präsident der Universität für Nordkorea-Studien in Seoul, wertet das "
+    "Gespräch als Machtdemonstration [1]."
+)
+
+
+def test_a_sentence_copied_in_the_passages_language_is_shown_in_the_askers():
+    asked: list[tuple[str, str]] = []
+
+    def translate(text: str, language: str) -> str:
+        asked.append((text, language))
+        return (
+            "Yang Moo Jin, president of the University of North Korean Studies in Seoul, sees "
+            "the call as a show of power."
+        )
+
+    question = "Who is Yang Moo Jin?"
+    verified = verify(question, question, COPIED, [UNIVERSITY], translate=translate)
+    assert asked == [(COPIED.replace(" [1]", ""), "en")]
+    first, quote = verified.checked.text.splitlines()
+    assert first.startswith("Yang Moo Jin, president of the University") and first.endswith("[1]")
+    # The article's own words follow, as for every cross-lingual answer.
+    assert quote.startswith("“") and "Universität für Nordkorea-Studien" in quote
+    written = verified.checked.checks[0]
+    assert not written.shown and written.sentence.startswith("Yang Moo Jin, Präsident")
+    assert written.reason == "written in German: shown translated"
+    assert verified.replaced is None
+
+
+def test_a_sentence_in_the_askers_language_is_not_translated():
+    def translate(text: str, language: str) -> str:
+        raise AssertionError(f"asked to translate {text!r}")
+
+    question = "How many soldiers are expected?"
+    answer = "6000 more soldiers are expected [1]."
+    verified = verify(question, question, answer, [GERMAN], translate=translate)
+    assert verified.checked.text.startswith(answer)
+
+
+def test_a_translation_that_changes_a_figure_is_not_shown():
+    question = "How many soldiers are expected?"
+    copied = "Weitere 6000 Soldaten werden erwartet [1]."
+    verified = verify(
+        question, question, copied, [GERMAN], translate=lambda text, language: "60,000 more."
+    )
+    assert verified.checked.text.startswith(copied)
+    assert all(check.shown for check in verified.checked.checks)
+
+
+def test_a_failing_translation_leaves_the_answer_as_written():
+    def translate(text: str, language: str) -> str:
+        raise RuntimeError("the model worker stopped")
+
+    question = "Who is Yang Moo Jin?"
+    verified = verify(question, question, COPIED, [UNIVERSITY], translate=translate)
+    assert verified.checked.text.startswith(COPIED)
+
+
 # --- the right one of two figures ---------------------------------------------------------------
 
 
