@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 BENCH=../shared/bench
 STORES=${NEWSQA_BENCH_STORES:-/tmp/newsqa-bench}
 PY=.venv/bin/python
-LOCAL_LIMIT=${LOCAL_LIMIT:-25}
+LOCAL_LIMIT=${LOCAL_LIMIT:-100}
 
 use_local_model() {
   # One copy of the 1.1 GB model (the default data folder's) serves every bench store.
