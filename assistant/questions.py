@@ -44,6 +44,14 @@ DATE_WORDS = re.compile(
     re.I,
 )
 
+# A time of day answers "when" as a date does ("4:51", "5 p.m.", "17.30 Uhr"): the clock's
+# colon, or a figure with the hour's own word.
+TIME_OF_DAY = re.compile(
+    r"\b(?:[01]?\d|2[0-3]):[0-5]\d\b|\b(?:[01]?\d|2[0-3])(?:[.:][0-5]\d)?\s*"
+    r"(?:a\.\s?m\.|p\.\s?m\.|am\b|pm\b|uhr\b|o'clock\b|heures?\b)",
+    re.I,
+)
+
 
 # Questions for an age: the one kind of figure that a figure's own words can tell apart
 # (core.numbers.find_ages).
@@ -66,15 +74,15 @@ def holds_type(
     age: bool = False,
 ) -> bool:
     """Whether `text` holds what a question of this kind asks for: a figure the question does
-    not state itself for "how many" (in words too: "three weeks"), a year, day or month for
-    "when". A figure written as an age ("der 72-jährige Kremlchef") counts only for a question
-    that asks for one (`age`). Other kinds pass: a name or a place has no form that a rule
-    could check in every language."""
+    not state itself for "how many" (in words too: "three weeks"), a year, day or month, or a
+    time of day, for "when". A figure written as an age ("der 72-jährige Kremlchef") counts
+    only for a question that asks for one (`age`). Other kinds pass: a name or a place has no
+    form that a rule could check in every language."""
     if kind == "number":
         read = text if age else without_ages(text)
         return bool(number_values(read, small_words=True) - set(question_numbers))
     if kind == "date":
-        return bool(DATE_WORDS.search(text))
+        return bool(DATE_WORDS.search(text) or TIME_OF_DAY.search(text))
     return True
 
 

@@ -294,3 +294,16 @@ def test_of_two_reports_alike_the_one_the_retrieval_ranked_higher_is_quoted() ->
     text = extractive_answer(question, ranked)
     assert "weitere 6000 werden erwartet" in text and "[2]" in text
     assert "4000" not in text and "[1]" not in text
+
+
+def test_a_when_question_is_answered_by_a_sentence_with_a_time_of_day() -> None:
+    # XQuAD: the sentence with the clock's time was no candidate for lack of a year or a month,
+    # and the question was declined.
+    game = passage(
+        4,
+        "Mit 4:51 verbleibenden Minuten in der regulären Spielzeit brachte Carolina den Ball auf "
+        "die eigene 24-Yard-Linie. Danach warf Newton einen Pass.",
+    )
+    question = "What was the time on the clock when Carolina got the ball to their 24-yard line?"
+    shown = extractive_answer(question, scored(question, [game]))
+    assert "4:51 verbleibenden Minuten" in shown, shown

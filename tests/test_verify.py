@@ -106,6 +106,30 @@ def test_an_answer_that_lost_the_asked_for_fact_is_not_supported():
     assert "three weeks" in verified.checked.text
 
 
+CLOCK = Passage(
+    number=1,
+    chunk_id="c6",
+    article_id="a6",
+    title="Super Bowl 50",
+    text="Mit 4:51 verbleibenden Minuten brachte Carolina den Ball auf die eigene 24-Yard-Linie. "
+    "Das Spiel fand am 7. Februar 2016 statt.",
+    start=0,
+    end=127,
+    language="de",
+)
+
+
+def test_a_time_of_day_answers_when_as_a_date_does():
+    # The 1.5B model answered this XQuAD question right, and the check replaced it for want of
+    # a year or a month: "when" asks for a point in time, and a clock's is one.
+    question = "What was the time on the clock when Carolina got the ball to their 24-yard line?"
+    verified = verify(question, question, "4:51 [1]", [CLOCK])
+    assert verified.replaced is None
+    assert verified.checked.text.startswith("4:51 [1]")
+    lost = verify(question, question, "Carolina got the ball to their 24-yard line [1].", [CLOCK])
+    assert lost.replaced == "the answer holds no date"
+
+
 PLAYOFFS = Passage(
     number=1,
     chunk_id="c5",
