@@ -260,8 +260,7 @@ def _in_answer_language(
         translated = translated.strip("\"'“”„«» ")
         if not translated or question_language(translated) == written:
             continue
-        marks = marker_text(check.markers) if check.markers else ""
-        changed.append((i, f"{translated} {marks}".strip(), written))
+        changed.append((i, f"{translated} {marker_text(check.markers)}".strip(), written))
     if not changed:
         return checked
     text = checked.text

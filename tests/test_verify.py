@@ -327,21 +327,30 @@ def test_a_sentence_in_the_askers_language_is_not_translated():
 
 
 def test_a_translation_that_changes_a_figure_is_not_shown():
+    asked: list[str] = []
+
+    def translate(text: str, language: str) -> str:
+        asked.append(text)
+        return "60,000 more."
+
     question = "How many soldiers are expected?"
     copied = "Weitere 6000 Soldaten werden erwartet [1]."
-    verified = verify(
-        question, question, copied, [GERMAN], translate=lambda text, language: "60,000 more."
-    )
+    verified = verify(question, question, copied, [GERMAN], translate=translate)
+    assert asked == ["Weitere 6000 Soldaten werden erwartet."]
     assert verified.checked.text.startswith(copied)
     assert all(check.shown for check in verified.checked.checks)
 
 
 def test_a_failing_translation_leaves_the_answer_as_written():
+    asked: list[str] = []
+
     def translate(text: str, language: str) -> str:
+        asked.append(text)
         raise RuntimeError("the model worker stopped")
 
     question = "Who is Yang Moo Jin?"
     verified = verify(question, question, COPIED, [UNIVERSITY], translate=translate)
+    assert len(asked) == 1
     assert verified.checked.text.startswith(COPIED)
 
 
