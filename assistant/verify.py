@@ -132,9 +132,7 @@ def verify(
         verified.checked = _with_source_words(verified.checked, question, passages, given)
     if verified.replaced is None and translate is not None:
         # After the quotes: a copied sentence's own words find the clause it was copied from.
-        language = answer_language(question)
-        checked = _in_answer_language(verified.checked, language, passages, given, translate)
-        verified.checked = checked
+        verified.checked = _in_answer_language(verified.checked, passages, given, translate)
     return verified
 
 
@@ -225,20 +223,17 @@ def _with_source_words(
 
 
 def _in_answer_language(
-    checked: CheckedAnswer,
-    language: str,
-    passages: Sequence[Passage],
-    given: Given,
-    translate: Translator,
+    checked: CheckedAnswer, passages: Sequence[Passage], given: Given, translate: Translator
 ) -> CheckedAnswer:
     """The answer with each shown sentence that is in the language of a passage it cites, not
-    in `language`, put into `language` by `translate` (its markers kept). The prompt names the
-    answer's language, yet the 1.5B model sometimes copies the passage's sentence ("Yang Moo
-    Jin, Präsident der Universität …" for an English question) or half of it. The quotes of
-    the source words, made before from the words it copied, stay. The translation is checked
-    like the model's own text: if it is not backed where the original was (a name or figure
-    changed), the original stays. The sentence as written stays in `checks`, not shown.
-    Sentences too short to tell ("Kony Ealy [1]") are left as they are."""
+    in the answer's (`given.language`), put into it by `translate` (its markers kept). The
+    prompt names the answer's language, yet the 1.5B model sometimes copies the passage's
+    sentence ("Yang Moo Jin, Präsident der Universität …" for an English question) or half of
+    it. The quotes of the source words, made before from the words it copied, stay. The
+    translation is checked like the model's own text: if it is not backed where the original
+    was (a name or figure changed), the original stays. The sentence as written stays in
+    `checks`, not shown. Sentences too short to tell ("Kony Ealy [1]") are left as they are."""
+    language = given.language
     sentences = split_answer(checked.text)
     shown = [c for c in checked.checks if c.shown]
     if len(sentences) != len(shown) or language not in LANGUAGE_NAMES:
