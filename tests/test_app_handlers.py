@@ -9,6 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import gradio as gr
 import pytest
 
 import webapp.handlers
@@ -204,6 +205,21 @@ def test_what_the_browser_keeps_draws_the_same_conversation_again(news_app):
     assert [strip(m["content"]) for m in messages] == [strip(m["content"]) for m in conv.messages]
     as_of, undated = filters[4], filters[5]
     assert as_of["value"] == "2025-12-31" and undated["value"] is False
+
+
+def test_a_question_asked_before_the_page_restored_its_copy_is_not_wiped(news_app):
+    # The page's load step and a quick first question race; CI once saw the load step win
+    # after the question was taken, and the answer stream found nothing to answer.
+    earlier = Conversation()
+    ask(news_app, earlier, "How many soldiers are expected?")
+    saved = news_app.remember(earlier, *_settings_of(news_app, as_of="2025-12-31"))
+    now = Conversation()
+    news_app.take_question("Who won the cup final?", now)
+    late = news_app.restore(saved, now)
+    assert all(value == gr.skip() for value in late)  # chat, state and settings untouched
+    assert now.pending == "Who won the cup final?"
+    messages, again, *_ = news_app.restore(saved, Conversation())  # an untouched tab: restored
+    assert len(messages) == 2 and again.turns == earlier.turns
 
 
 def test_a_damaged_or_foreign_saved_conversation_is_dropped_not_shown(news_app):

@@ -99,7 +99,7 @@ def layout(app: NewsApp) -> gr.Blocks:
         demo.load(app.corpus_view, None, corpus_outputs, show_progress="hidden")
         demo.load(
             app.restore,
-            [saved],
+            [saved, conv],
             [chat.chatbot, conv, side.backend, *side.filters],
             show_progress="hidden",
         ).then(app.backend_view, [side.backend], [side.backend_info], show_progress="hidden")

@@ -305,9 +305,13 @@ class NewsApp:
                     "undated": bool(undated)}  # fmt: skip
         return {"version": SAVED_VERSION, "turns": turns, "settings": settings}
 
-    def restore(self, saved: dict | None):
+    def restore(self, saved: dict | None, current: Conversation | None = None):
         """The conversation and settings the browser kept, drawn again from the answers (the
         HTML is made here anew, never taken from storage). Anything unreadable is dropped."""
+        if current is not None and (current.messages or current.pending is not None):
+            # A question asked (or an example clicked) before the page's load step ran: the
+            # tab has moved on, and the older copy must not wipe the question under way.
+            return (gr.skip(),) * (3 + len(CHIP_KEYS))
         conv = Conversation()
         settings: dict = {}
         if isinstance(saved, dict) and saved.get("version") == SAVED_VERSION:
