@@ -7,6 +7,7 @@ check. `stream` yields each stage as it happens; `ask` collects the final Answer
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Generator, Iterator, Sequence
@@ -14,7 +15,7 @@ from datetime import date
 
 from assistant.backends import AnswerBackend, Spent, backend_class, citations_as_written
 from assistant.cancel import Cancel
-from assistant.citations import CheckedAnswer, check_answer
+from assistant.citations import CheckedAnswer, Embed, check_answer
 from assistant.context import select_context
 from assistant.events import (
     AnswerEvent,
@@ -79,6 +80,12 @@ class NewsAssistant:
             if self._retriever is None:
                 self._retriever = HybridRetriever.from_settings(store, self.settings)
             return self._retriever
+
+    def _embed_sentence(self, sentence: str) -> list[float]:
+        """An answer sentence's vector as the store's model makes a question's, length 1."""
+        vector = self.store.embeddings.embed_query(sentence)
+        norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+        return [x / norm for x in vector]
 
     def backend(self, name: str | None = None) -> AnswerBackend:
         """The backend `name` (default: the settings'), made once per name."""
@@ -167,7 +174,7 @@ class NewsAssistant:
             checked, replaced = check_answer(text, passages), None
         else:
             checked, replaced = yield from _verified(
-                question, asked, events, passages, spent, mark, answerer
+                question, asked, events, passages, spent, mark, answerer, self._embed_sentence
             )
             if replaced is not None:
                 yield AnswerReplaced(checked.text, replaced)
@@ -199,6 +206,7 @@ def _verified(
     spent: Spent,
     mark: float,
     answerer: AnswerBackend,
+    embed: Embed | None = None,
 ) -> Generator[AnswerEvent, None, tuple[CheckedAnswer, str | None]]:
     """Stream a model's answer through the figure gate, then verify it (assistant/verify.py).
 
@@ -238,6 +246,7 @@ def _verified(
         stopped=stopped,
         choose=answerer.choose,
         translate=translate,
+        embed=embed,
     )
     spent.timings["verify"] = time.perf_counter() - mark
     if verified.replaced is None:

@@ -21,6 +21,9 @@ class SentenceScore(BaseModel):
     start: int  # article offsets
     end: int
     similarity: float
+    # The stored vector itself (length 1), for comparing an answer's sentence with the unit;
+    # never written out with an answer (384 numbers a sentence).
+    vector: list[float] | None = Field(default=None, exclude=True, repr=False)
 
 
 class Passage(ArticleRef):

@@ -133,8 +133,8 @@ class HybridRetriever:
             p.model_copy(
                 update={
                     "sentences": [
-                        SentenceScore(start=s, end=e, similarity=sim)
-                        for s, e, sim in scores.get(p.chunk_id, [])
+                        SentenceScore(start=s, end=e, similarity=sim, vector=vec)
+                        for s, e, sim, vec in scores.get(p.chunk_id, [])
                     ]
                 }
             )

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from assistant.citations import (
     CheckedAnswer,
+    Embed,
     Given,
     check_answer,
     figure_of_someone_else,
@@ -110,14 +111,16 @@ def verify(
     stopped: str | None = None,
     choose: Chooser | None = None,
     translate: Translator | None = None,
+    embed: Embed | None = None,
 ) -> Verified:
     """The answer to show for the model's `text` (all of it, or as far as the gate let it run:
     `stopped` says why it stopped it), with every verdict: dropped sentences stay in `checks`
     with `shown` False. `choose` asks the model which of several clauses answers (see
     `_right_figure`); `translate` puts a sentence written in the passages' language into the
-    asker's (see `_in_answer_language`)."""
+    asker's (see `_in_answer_language`); `embed` embeds an answer sentence, so that the check
+    can compare it with passages in another language by their stored sentence vectors."""
     given = Given.of(asked, answer_language(question))
-    checked = check_answer(text, passages, given)
+    checked = check_answer(text, passages, given, embed=embed)
     if stopped and checked.checks:  # the gate's reason is the one that matters for the cut
         checked.checks[-1].supported = False
         checked.checks[-1].reason = stopped
@@ -171,7 +174,7 @@ def _shown(
         check.shown = False
     if good and has_fact:
         # The backed sentences answer on their own: show them without the others.
-        repaired = check_answer(_backed_text(checked), passages, given)
+        repaired = _rechecked(_backed_text(checked), passages, given, checked)
         repaired.checks = bad + repaired.checks
         return Verified(repaired)
     if bad:
@@ -187,6 +190,24 @@ def _shown(
     fallback = check_answer(extractive_answer(question, passages, query=asked), passages)
     fallback.checks = checked.checks + fallback.checks
     return Verified(fallback, reason)
+
+
+def _rechecked(
+    text: str, passages: Sequence[Passage], given: Given, earlier: CheckedAnswer
+) -> CheckedAnswer:
+    """`text` (made from `earlier`'s text) checked again, each sentence keeping the markers the
+    earlier check moved: the new check reads them as written, and the record would be lost."""
+    again = check_answer(text, passages, given)
+    moved = {c.sentence: c for c in earlier.checks if c.removed_markers or c.added_markers}
+    for check in again.checks:
+        before = moved.get(check.sentence)
+        if before is not None and before.markers == check.markers and before.shown:
+            check.removed_markers = before.removed_markers
+            check.added_markers = before.added_markers
+            for citation in again.citations:
+                if citation.sentence == check.sentence and citation.marker in check.added_markers:
+                    citation.added = True
+    return again
 
 
 def _backed_text(checked: CheckedAnswer) -> str:
@@ -217,7 +238,7 @@ def _with_source_words(
             quotes.append(line)
     if not quotes:
         return checked
-    quoted = check_answer("\n".join([checked.text, *quotes[:2]]), passages, given)
+    quoted = _rechecked("\n".join([checked.text, *quotes[:2]]), passages, given, checked)
     quoted.checks = [c for c in checked.checks if not c.shown] + quoted.checks
     return quoted
 

@@ -17,6 +17,7 @@ COLUMNS = (
     ("declined_unanswerable", "declined unansw."),
     ("citation_precision", "cit. prec."),
     ("citation_recall", "cit. rec."),
+    ("citation_gold", "cit. on gold"),
 )
 
 

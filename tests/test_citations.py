@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import math
 from datetime import date
 
 import pytest
 
 from assistant.citations import Given, check_answer, is_decline, split_answer
-from assistant.models import Passage
+from assistant.models import Passage, SentenceScore
 from core.numbers import number_values
+from core.sentences import split_sentences
+from core.settings import Settings
+from vectorstore.embeddings import make_embeddings
 
 GERMAN = (
     "Unter Berufung auf ukrainische Geheimdienste berichtet das Fachportal Defense Express, "
@@ -260,3 +265,80 @@ def test_the_day_of_an_articles_date_backs_no_figure() -> None:
     check = check_answer(answer, [library], given=Given.of("How long?", "en")).checks[0]
     assert not check.supported
     assert check.reason == "18 appears in no cited passage"
+
+
+# Across languages the check has no words to compare but the vectors. The sentence vectors are
+# the real e5 ones, made as ingest makes them (the store holds the same).
+ANTHEM = (
+    "Beim Finale in Hallstadt sang die Sängerin Mara Holt die Hymne. Zugleich übersetzte der "
+    "Schauspieler Jonas Feld sie in die Gebärdensprache."
+)
+NOTE = (
+    "Später wurde im Nachlass des Reformators ein Blatt gefunden. Darauf hatte er seine letzten "
+    "Gedanken auf Latein notiert, bis auf einen Satz auf Deutsch."
+)
+
+
+@functools.cache
+def _e5():
+    return make_embeddings(Settings(_env_file=None))
+
+
+def _unit(vector: list[float]) -> list[float]:
+    norm = math.sqrt(sum(x * x for x in vector))
+    return [x / norm for x in vector]
+
+
+def with_vectors(p: Passage) -> Passage:
+    """The passage with its sentences' stored vectors, as retrieval hands them over."""
+    spans = split_sentences(p.text)
+    vectors = _e5().embed_documents([p.text[a:b] for a, b in spans])
+    units = [
+        SentenceScore(start=p.start + a, end=p.start + b, similarity=0.0, vector=_unit(v))
+        for (a, b), v in zip(spans, vectors, strict=True)
+    ]
+    return p.model_copy(update={"language": "de", "sentences": units})
+
+
+def embed(sentence: str) -> list[float]:
+    return _unit(_e5().embed_query(sentence))
+
+
+def test_across_languages_a_marker_moves_to_the_passage_the_vectors_put_clearly_nearer():
+    shown = [with_vectors(passage(1, ANTHEM)), with_vectors(passage(2, NOTE, start=900))]
+    answer = "Jonas Feld translated the anthem into sign language [2]."
+    given = Given.of("Who translated the anthem into sign language?", "en")
+    # Without the vectors nothing across languages tells [2] from [1]: it passes as written.
+    assert check_answer(answer, shown, given).checks[0].markers == [2]
+    checked = check_answer(answer, shown, given, embed=embed)
+    check = checked.checks[0]
+    assert (check.markers, check.removed_markers, check.added_markers) == ([1], [2], [1])
+    assert (
+        check.supported
+        and checked.text == "Jonas Feld translated the anthem into sign language [1]."
+    )
+    assert "Gebärdensprache" in checked.citations[0].span_text
+
+
+def test_a_marker_stays_where_the_vectors_see_no_clear_difference_or_the_words_were_compared():
+    shown = [with_vectors(passage(1, ANTHEM)), with_vectors(passage(2, NOTE, start=900))]
+    given = Given.of("Who translated the anthem into sign language?", "en")
+    right = "Jonas Feld translated the anthem into sign language [1]."
+    assert check_answer(right, shown, given, embed=embed).checks[0].markers == [1]
+    # Passages in the sentence's own language: names and words were compared, no vectors asked.
+    english = [p.model_copy(update={"language": "en"}) for p in shown]
+    asked: list[str] = []
+    check_answer("Jonas Feld signed it [2].", english, given, embed=asked.append)
+    assert asked == []
+
+
+def test_a_marker_does_not_move_to_a_nearer_passage_without_the_sentences_figure():
+    given = Given.of("Who translated the anthem into sign language?", "en")
+    counting = with_vectors(passage(2, NOTE + " Es waren 3 Zeilen.", start=900))
+    shown = [with_vectors(passage(1, ANTHEM)), counting]
+    moved = check_answer(
+        "Jonas Feld translated the anthem into sign language [2].", shown, given, embed=embed
+    )
+    assert moved.checks[0].markers == [1]
+    counted = "Jonas Feld translated the anthem into sign language in 3 minutes [2]."
+    assert check_answer(counted, shown, given, embed=embed).checks[0].markers == [2]

@@ -59,7 +59,30 @@ def test_a_right_answer_to_a_cross_lingual_question():
     assert s["false_decline"] == 0.0
     assert (s["hit"], s["recall"], s["mrr"]) == (1.0, 1.0, 0.5)
     assert (s["citation_precision"], s["citation_recall"]) == (1.0, 1.0)
+    assert s["citation_gold"] == 1.0
     assert s["declined_unanswerable"] is None
+
+
+def test_citations_on_gold_passages_are_counted_against_the_set_not_the_check():
+    # Both citations pass the check; only the second points at the paragraph holding the gold.
+    sentence = "Pyongyang sends 6,000 more soldiers [1][2]."
+    answer = Answer(
+        question="How many soldiers are expected?",
+        query="soldiers expected",
+        answer=sentence,
+        passages=PASSAGES,
+        citations=[
+            _citation(1, "h-other", True, sentence),
+            _citation(2, "h-report", True, sentence),
+        ],
+        checks=[SentenceCheck(sentence=sentence, markers=[1, 2])],
+    )
+    with_ids = EvalTurn(question=answer.question, answers=["6000"], doc_ids=["doc-report"])
+    assert score_turn(with_ids, answer, k=5, doc_of=DOC_OF)["citation_gold"] == 0.5
+    by_text = EvalTurn(question=answer.question, answers=["6000"], evidence=["capital"])
+    assert score_turn(by_text, answer, k=5)["citation_gold"] == 0.5
+    declined = answer.model_copy(update={"declined": True})
+    assert score_turn(with_ids, declined, k=5, doc_of=DOC_OF)["citation_gold"] is None
 
 
 def test_retrieval_against_evidence_text_when_the_set_has_no_ids():

@@ -5,6 +5,8 @@ number or glossary entry is shared."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from assistant.context import best_sentences, select_context
@@ -41,6 +43,21 @@ def test_passages_carry_their_sentences_closeness_from_the_store(store: NewsStor
     best = max(passage.sentences, key=lambda u: u.similarity)
     article = store.get_article(passage.article_id)
     assert article is not None and "knallrot" in article.text[best.start : best.end]
+
+
+def test_passages_carry_their_sentences_stored_vectors_which_no_answer_writes_out(
+    store: NewsStore,
+) -> None:
+    [passage] = HybridRetriever(store, k=1).retrieve(QUESTION)
+    query = store.embeddings.embed_query(QUESTION)
+    norm = math.sqrt(sum(x * x for x in query))
+    for unit in passage.sentences:
+        assert unit.vector is not None and len(unit.vector) == len(query)
+        assert math.isclose(sum(x * x for x in unit.vector), 1.0, rel_tol=1e-4)
+        # The same vector the closeness was measured with.
+        cosine = sum(a * b for a, b in zip(unit.vector, query, strict=True)) / norm
+        assert math.isclose(cosine, unit.similarity, abs_tol=1e-4)
+    assert "vector" not in passage.model_dump()["sentences"][0]
 
 
 def test_the_vectors_pick_the_answering_sentence_across_languages(store: NewsStore) -> None:

@@ -9,6 +9,7 @@ import pytest
 from scripted_openai import scripted_openai
 
 from assistant.chat import AnswerReplaced, Done, NewsAssistant, Token
+from assistant.context import select_context
 from assistant.models import Passage, SentenceScore
 from assistant.verify import FigureGate, Ungrounded, verify
 from core.numbers import number_values
@@ -221,6 +222,29 @@ def test_a_wrong_figure_from_the_model_is_never_streamed_nor_shown(seed_data_dir
     # The model's words up to the cut stay on record, with the gate's reason.
     (dropped,) = [c for c in answer.checks if not c.shown]
     assert dropped.sentence.startswith("An additional 55,000") and "55,000" in dropped.reason
+
+
+def test_an_english_sentence_citing_the_wrong_german_passage_cites_the_one_it_rests_on(
+    seed_data_dir: Path,
+):
+    # The real path but the model: retrieval hands over the stored sentence vectors, the chat
+    # embeds the answer's sentence with the store's model, the check moves the marker. A
+    # scripted server writes the wrong marker a 1.5B model writes now and then across languages.
+    question = "What did Kim Yo Jong warn the USA about?"
+    settings = Settings(_env_file=None, data_dir=seed_data_dir)
+    found = select_context(NewsAssistant(settings).retriever.retrieve(question), question)
+    (right,) = [p.number for p in found if "warnte Kim Yo Jong" in p.text]
+    wrong = next(p.number for p in found if "Kim Yo Jong" not in p.text)
+    reply = f"Kim Yo Jong warned the USA against pushing denuclearisation [{wrong}]."
+    with scripted_openai(reply) as base_url:
+        settings = settings.model_copy(
+            update={"llm_backend": "openai", "openai_base_url": base_url, "openai_model": "s"}
+        )
+        answer = NewsAssistant(settings).ask(question)
+    assert f"denuclearisation [{right}]" in answer.answer and answer.replaced is None
+    (check,) = [c for c in answer.checks if c.sentence.startswith("Kim Yo Jong")]
+    assert (check.removed_markers, check.added_markers, check.supported) == ([wrong], [right], True)
+    assert "warnte Kim Yo Jong" in answer.answer  # its quote now comes from the right passage
 
 
 @pytest.mark.slow

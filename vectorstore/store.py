@@ -408,11 +408,12 @@ class NewsStore:
 
     def sentence_similarities(
         self, vector: Sequence[float], chunk_ids: Sequence[str]
-    ) -> dict[str, list[tuple[int, int, float]]]:
-        """For each chunk, its sentence units as (start, end, cosine to `vector`), in article
-        offsets: the stored vectors, read back, so that choosing a passage's sentences costs no
-        embedding at question time."""
-        out: dict[str, list[tuple[int, int, float]]] = {c: [] for c in chunk_ids}
+    ) -> dict[str, list[tuple[int, int, float, list[float]]]]:
+        """For each chunk, its sentence units as (start, end, cosine to `vector`, the unit's
+        vector scaled to length 1), in article offsets: the stored vectors, read back, so that
+        choosing a passage's sentences, and later comparing an answer's sentence with them,
+        costs no embedding of the passages at question time."""
+        out: dict[str, list[tuple[int, int, float, list[float]]]] = {c: [] for c in chunk_ids}
         articles = sorted({c.rsplit(":", 1)[0] for c in chunk_ids})
         if not articles:
             return out
@@ -428,11 +429,12 @@ class NewsStore:
             if not chunks:
                 continue
             vec = np.asarray(embedding, dtype=np.float32)
-            cosine = float(vec @ query) / ((float(np.linalg.norm(vec)) or 1.0) * query_norm)
+            vec = vec / (float(np.linalg.norm(vec)) or 1.0)
+            cosine = float(vec @ query) / query_norm
             for chunk in chunks:
-                out[chunk].append((int(meta["start"]), int(meta["end"]), cosine))
+                out[chunk].append((int(meta["start"]), int(meta["end"]), cosine, vec.tolist()))
         for spans in out.values():
-            spans.sort()
+            spans.sort(key=lambda unit: unit[:2])
         return out
 
     def refresh_lexical(self) -> bool:

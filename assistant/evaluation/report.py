@@ -25,6 +25,7 @@ LABELS = {
     "ndcg": "nDCG@k",
     "citation_precision": "citation precision",
     "citation_recall": "citation recall",
+    "citation_gold": "citations on gold passages",
 }
 WORST = 10
 EXCERPT = 400

@@ -34,6 +34,7 @@ SCORE_NAMES = (
     "ndcg",
     "citation_precision",
     "citation_recall",
+    "citation_gold",
 )
 
 
@@ -78,6 +79,16 @@ def citation_scores(answer: Answer, judge: Judge | None = None) -> dict[str, flo
     }
 
 
+def gold_citations(answer: Answer, covered: Sequence[set]) -> float | None:
+    """The share of the answer's citations that point at a passage holding gold (a gold doc or
+    evidence text): unlike citation precision, measured against the set, not the check's own
+    verdict. None for a decline or an answer that cites nothing."""
+    if answer.declined or not answer.citations:
+        return None
+    holds = {p.number: bool(c) for p, c in zip(answer.passages, covered, strict=True)}
+    return sum(holds.get(c.marker, False) for c in answer.citations) / len(answer.citations)
+
+
 def score_turn(
     turn: EvalTurn,
     answer: Answer,
@@ -99,5 +110,6 @@ def score_turn(
         covered, gold = _covered(answer, turn, doc_of or {})
         r = retrieval_scores(covered, gold, k)
         scores.update(hit=r.hit, recall=r.recall, mrr=r.mrr, ndcg=r.ndcg)
+        scores["citation_gold"] = gold_citations(answer, covered)
     scores.update(citation_scores(answer, judge))
     return scores
