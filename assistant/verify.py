@@ -10,9 +10,9 @@ Two stages, both on the model's own text:
   for "when"). An answer left with nothing, or without its fact, is replaced by the extractive
   answer from the same passages, and the model's sentences stay in `checks` with their verdict.
 
-A sentence the model wrote in its passages' language instead of the asker's (the 1.5B model
-sometimes copies the German sentence it read for an English question) is put into the asker's
-language by the same model. An answer in another language than the passages it cites gets their
+A sentence the model wrote in another language than the asker's (the 1.5B model sometimes
+copies the German sentence it read for an English question, or answers a German question in
+English) is put into the asker's language by the same model. An answer in another language than the passages it cites gets their
 sentences quoted after it, in the article's words, for the reader to check.
 """
 
@@ -246,11 +246,12 @@ def _with_source_words(
 def _in_answer_language(
     checked: CheckedAnswer, passages: Sequence[Passage], given: Given, translate: Translator
 ) -> CheckedAnswer:
-    """The answer with each shown sentence that is in the language of a passage it cites, not
-    in the answer's (`given.language`), put into it by `translate` (its markers kept). The
-    prompt names the answer's language, yet the 1.5B model sometimes copies the passage's
-    sentence ("Yang Moo Jin, Präsident der Universität …" for an English question) or half of
-    it. The quotes of the source words, made before from the words it copied, stay. The
+    """The answer with each shown sentence that is not in the answer's language
+    (`given.language`) put into it by `translate` (its markers kept). The prompt names the
+    answer's language, yet the 1.5B model sometimes copies the passage's sentence ("Yang Moo
+    Jin, Präsident der Universität …" for an English question) or half of it, and sometimes
+    answers a German question over German passages in English ("Polonia has won the Pokal two
+    times"). The quotes of the source words, made before from the words it copied, stay. The
     translation is checked like the model's own text: if it is not backed where the original
     was (a name or figure changed), the original stays. The sentence as written stays in
     `checks`, not shown. Sentences too short to tell ("Kony Ealy [1]") are left as they are."""
@@ -259,15 +260,13 @@ def _in_answer_language(
     shown = [c for c in checked.checks if c.shown]
     if len(sentences) != len(shown) or language not in LANGUAGE_NAMES:
         return checked
-    by_number = {p.number: p for p in passages}
     changed: list[tuple[int, str, str]] = []  # index, translated sentence, written language
     for i, (sentence, check) in enumerate(zip(sentences, shown, strict=True)):
         bare = strip_markers(sentence).strip()
         if not bare or bare.startswith("“") or not check.supported:
             continue
         written = question_language(bare)
-        cited = {by_number[m].language for m in check.markers if m in by_number}
-        if written in (language, "und") or written not in cited:
+        if written in (language, "und"):
             continue
         try:
             translated = " ".join(translate(bare, language).split())

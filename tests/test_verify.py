@@ -340,6 +340,22 @@ def test_a_sentence_copied_in_the_passages_language_is_shown_in_the_askers():
     assert verified.replaced is None
 
 
+def test_a_german_question_answered_in_english_over_german_passages_is_shown_in_german():
+    asked: list[tuple[str, str]] = []
+
+    def translate(text: str, language: str) -> str:
+        asked.append((text, language))
+        return "Weitere 6000 Soldaten werden erwartet."
+
+    question = "Wie viele Soldaten werden erwartet?"
+    answer = "6000 more soldiers are expected [1]."
+    verified = verify(question, question, answer, [GERMAN], translate=translate)
+    assert asked == [("6000 more soldiers are expected.", "de")]
+    assert verified.checked.text == "Weitere 6000 Soldaten werden erwartet. [1]"
+    written = verified.checked.checks[0]
+    assert not written.shown and written.reason == "written in English: shown translated"
+
+
 def test_a_sentence_in_the_askers_language_is_not_translated():
     def translate(text: str, language: str) -> str:
         raise AssertionError(f"asked to translate {text!r}")
