@@ -12,8 +12,9 @@ Two stages, both on the model's own text:
 
 A sentence the model wrote in another language than the asker's (the 1.5B model sometimes
 copies the German sentence it read for an English question, or answers a German question in
-English) is put into the asker's language by the same model. An answer in another language than the passages it cites gets their
-sentences quoted after it, in the article's words, for the reader to check.
+English) is put into the asker's language by the same model. An answer in another language
+than the passages it cites gets their sentences quoted after it, in the article's words, for
+the reader to check.
 """
 
 from __future__ import annotations
@@ -116,9 +117,10 @@ def verify(
     """The answer to show for the model's `text` (all of it, or as far as the gate let it run:
     `stopped` says why it stopped it), with every verdict: dropped sentences stay in `checks`
     with `shown` False. `choose` asks the model which of several clauses answers (see
-    `_right_figure`); `translate` puts a sentence written in the passages' language into the
-    asker's (see `_in_answer_language`); `embed` embeds an answer sentence, so that the check
-    can compare it with passages in another language by their stored sentence vectors."""
+    `_right_figure`); `translate` puts a sentence written in another language than the
+    asker's into it (see `_in_answer_language`); `embed` embeds an answer sentence, so that
+    the check can compare it with passages in another language by their stored sentence
+    vectors."""
     given = Given.of(asked, answer_language(question))
     checked = check_answer(text, passages, given, embed=embed)
     if stopped and checked.checks:  # the gate's reason is the one that matters for the cut
