@@ -34,6 +34,7 @@ from assistant.citations import (
     support_score,
 )
 from assistant.extractive import cited_quote, extractive_answer
+from assistant.matching import name_in, names_in
 from assistant.models import Citation, Passage
 from assistant.questions import adds_to, asks_age, holds_type, question_type
 from assistant.replies import answer_language
@@ -42,6 +43,7 @@ from core.language import LANGUAGE_NAMES, question_language
 from core.markers import marker_text, strip_markers
 from core.numbers import Number, find_numbers, format_number, number_values
 from core.sentences import split_clauses
+from core.words import fold
 
 
 class Ungrounded(Exception):
@@ -137,7 +139,7 @@ def verify(
         verified.checked = _with_source_words(verified.checked, question, passages, given)
     if verified.replaced is None and translate is not None:
         # After the quotes: a copied sentence's own words find the clause it was copied from.
-        verified.checked = _in_answer_language(verified.checked, passages, given, translate)
+        verified.checked = _in_answer_language(verified.checked, asked, passages, given, translate)
     return verified
 
 
@@ -246,7 +248,11 @@ def _with_source_words(
 
 
 def _in_answer_language(
-    checked: CheckedAnswer, passages: Sequence[Passage], given: Given, translate: Translator
+    checked: CheckedAnswer,
+    asked: str,
+    passages: Sequence[Passage],
+    given: Given,
+    translate: Translator,
 ) -> CheckedAnswer:
     """The answer with each shown sentence that is not in the answer's language
     (`given.language`) put into it by `translate` (its markers kept). The prompt names the
@@ -255,7 +261,8 @@ def _in_answer_language(
     answers a German question over German passages in English ("Polonia has won the Pokal two
     times"). The quotes of the source words, made before from the words it copied, stay. The
     translation is checked like the model's own text: if it is not backed where the original
-    was (a name or figure changed), the original stays. The sentence as written stays in
+    was (a name or figure changed), or lost a name of the question (`_keeps_asked_names`), the
+    original stays. The sentence as written stays in
     `checks`, not shown. Sentences too short to tell ("Kony Ealy [1]") are left as they are."""
     language = given.language
     sentences = split_answer(checked.text)
@@ -277,6 +284,8 @@ def _in_answer_language(
         translated = translated.strip("\"'“”„«» ")
         if not translated or question_language(translated) == written:
             continue
+        if not _keeps_asked_names(bare, translated, asked):
+            continue
         changed.append((i, f"{translated} {marker_text(check.markers)}".strip(), written))
     if not changed:
         return checked
@@ -293,6 +302,17 @@ def _in_answer_language(
         shown[i].reason = f"written in {LANGUAGE_NAMES.get(written, written)}: shown translated"
     repaired.checks = [c for c in checked.checks if not c.shown] + repaired.checks
     return repaired
+
+
+def _keeps_asked_names(sentence: str, translated: str, asked: str) -> bool:
+    """Whether the translation still holds every name of the question that the sentence holds:
+    the names the asker used are written in the asker's language already. The check of the
+    translation against the passages did not see a name turned into another one the passage
+    also holds: the 1.5B model put "Polonia has won the Pokal two times" into German as "Polen
+    hat das Pokal zwei Mal gewonnen" (the club became the country) over a paragraph that names
+    both. (The question's names, not the sentence's: a sentence's first word is no name.)"""
+    before, after = fold(sentence), fold(translated)
+    return all(name_in(n, after) for n in names_in(asked) if name_in(n, before))
 
 
 def _resting_words(claim: str, sentence: str) -> str:

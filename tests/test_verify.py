@@ -356,6 +356,35 @@ def test_a_german_question_answered_in_english_over_german_passages_is_shown_in_
     assert not written.shown and written.reason == "written in English: shown translated"
 
 
+POLONIA = Passage(
+    number=1,
+    chunk_id="p1",
+    article_id="p",
+    title="Sport in Warschau",
+    text="Polonia Warschau gewann zwei Mal den Pokal von Polen.",
+    start=0,
+    end=52,
+    language="de",
+)
+
+
+def test_a_translation_that_turns_a_name_of_the_question_into_another_is_not_shown():
+    question = "Wie oft hat Polonia den Pokal gewonnen?"
+    answer = "Polonia has won the Pokal two times [1]."
+
+    def country(text: str, language: str) -> str:  # the 1.5B model's translation, verbatim
+        return "Polen hat das Pokal zwei Mal gewonnen."
+
+    verified = verify(question, question, answer, [POLONIA], translate=country)
+    assert verified.checked.text.startswith(answer)  # "Polen" is in the passage, yet not asked
+
+    def club(text: str, language: str) -> str:
+        return "Polonia hat den Pokal zwei Mal gewonnen."
+
+    verified = verify(question, question, answer, [POLONIA], translate=club)
+    assert verified.checked.text.startswith("Polonia hat den Pokal zwei Mal gewonnen")
+
+
 def test_a_sentence_in_the_askers_language_is_not_translated():
     def translate(text: str, language: str) -> str:
         raise AssertionError(f"asked to translate {text!r}")
