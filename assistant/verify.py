@@ -262,8 +262,8 @@ def _in_answer_language(
     times"). The quotes of the source words, made before from the words it copied, stay. The
     translation is checked like the model's own text: if it is not backed where the original
     was (a name or figure changed), or lost a name of the question (`_keeps_asked_names`), the
-    original stays. The sentence as written stays in
-    `checks`, not shown. Sentences too short to tell ("Kony Ealy [1]") are left as they are."""
+    original stays. The sentence as written stays in `checks`, not shown. Sentences too short
+    to tell ("Kony Ealy [1]") are left as they are."""
     language = given.language
     sentences = split_answer(checked.text)
     shown = [c for c in checked.checks if c.shown]
