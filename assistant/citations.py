@@ -357,15 +357,19 @@ def _nearer_passage(
     language = _sentence_language(sentence, given.language or "und")
     if language == "und" or any(p.language in (language, "und") for p in cited):
         return None
+    if all(p in cited for p in passages):  # nowhere else to go: no need to embed
+        return None
     vector = embed(strip_markers(sentence))
     near = {p.number: nearness(vector, p) for p in passages}
-    if any(near[p.number] is None for p in cited):
+    scored = {number: value for number, value in near.items() if value is not None}
+    if any(p.number not in scored for p in cited):
         return None
-    own = max(near[p.number] for p in cited)
-    best = max(passages, key=lambda p: -2.0 if near[p.number] is None else near[p.number])
-    if best in cited or near[best.number] is None or near[best.number] - own < NEARER_BY:
+    own = max(scored[p.number] for p in cited)
+    best = max(scored, key=scored.__getitem__)
+    if scored[best] - own < NEARER_BY:  # the cited passage is the nearest, or near enough
         return None
-    return best if unsupported_reason(sentence, [best], given) is None else None
+    candidate = next(p for p in passages if p.number == best)
+    return candidate if unsupported_reason(sentence, [candidate], given) is None else None
 
 
 def check_answer(
